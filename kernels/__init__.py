@@ -1,0 +1,1 @@
+"""The checking kernel: rules over a normalised prescription and compiled tables."""

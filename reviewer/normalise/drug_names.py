@@ -1,0 +1,111 @@
+"""Resolve a drug name as an HIS prints it to ingredients, dosage form and strength.
+
+``盐酸二甲双胍缓释片 0.5g`` -> metformin, extended-release tablet, 500 mg per tablet.
+Exact names are a dictionary hit; anything else is scanned with an Aho-Corasick
+automaton over every known name, keeping the leftmost-longest matches, so salts
+(盐酸...), brands in brackets and unknown prefixes still resolve. A name with no match
+resolves to nothing, and the caller reports it: never a silent pass.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from knowledge_base.compiler import Lexicon
+from reviewer.normalise.quantities import STRENGTH_IN_NAME, Specification, parse_specification
+from reviewer.normalise.text import clean_lower
+
+_BRACKETS = re.compile(r"[(\[][^)\]]*[)\]]")
+_INJECTION_PREFIX = "注射用"
+
+
+@dataclass(frozen=True)
+class ResolvedName:
+    """Ingredients of a printed name, with per-unit strengths where the name gives them."""
+
+    components: tuple[tuple[int, float, str], ...]   # (ingredient, amount, unit)
+    form: int                                       # form id, or -1
+    release: int                                    # RELEASE_* of the form
+    name_strength: Specification                    # strength printed in the name
+
+
+class DrugNameResolver:
+    """Printed name -> ingredients; built once per knowledge-base version."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._names = {clean_lower(name): comps for name, comps in lexicon.names.items()}
+        self._forms = {clean_lower(suffix): entry for suffix, entry in lexicon.forms.items()}
+        self._suffixes = sorted(self._forms, key=len, reverse=True)
+        injection = self._forms.get("注射剂") or self._forms.get("注射液")
+        self._injection_form = injection if injection is not None else (-1, 0)
+        self._automaton = ahocorasick.Automaton()
+        for name, comps in self._names.items():
+            self._automaton.add_word(name, (len(name), comps))
+        if self._names:
+            self._automaton.make_automaton()
+        self._cache: dict[str, ResolvedName | None] = {}
+
+    def resolve(self, printed: str) -> ResolvedName | None:
+        """Resolve one printed name; None when nothing in it is a known drug."""
+        cached = self._cache.get(printed)
+        if cached is not None or printed in self._cache:
+            return cached
+        result = self._resolve(printed)
+        if len(self._cache) < 200_000:
+            self._cache[printed] = result
+        return result
+
+    def _resolve(self, printed: str) -> ResolvedName | None:
+        text = clean_lower(printed)
+        strength_match = STRENGTH_IN_NAME.search(text)
+        name_strength = parse_specification(strength_match.group(0)) if strength_match \
+            else Specification()
+        bare = STRENGTH_IN_NAME.sub("", text)
+        unbracketed = _BRACKETS.sub("", bare)
+        base, form, release = self._strip_form(unbracketed)
+        for candidate in (text, bare, unbracketed, base):
+            components = self._names.get(candidate)
+            if components is not None:
+                return ResolvedName(components, form, release, name_strength)
+        components = self._scan(base) or self._scan(bare)
+        if components is None:
+            return None
+        return ResolvedName(components, form, release, name_strength)
+
+    def _strip_form(self, text: str) -> tuple[str, int, int]:
+        """Remove the dosage-form suffix (and the 注射用 prefix); return its form id."""
+        form, release = -1, 0
+        if text.startswith(_INJECTION_PREFIX):
+            text = text[len(_INJECTION_PREFIX):]
+            form, release = self._injection_form
+        for suffix in self._suffixes:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                form, release = self._forms[suffix]
+                text = text[: -len(suffix)]
+                break
+        return text, form, release
+
+    def _scan(self, text: str) -> tuple[tuple[int, float, str], ...] | None:
+        """Leftmost-longest, non-overlapping known names inside ``text``."""
+        if not text or not self._names:
+            return None
+        matches = []
+        for end, (length, comps) in self._automaton.iter(text):
+            matches.append((end - length + 1, -length, comps))
+        if not matches:
+            return None
+        matches.sort()
+        components: list[tuple[int, float, str]] = []
+        seen: set[int] = set()
+        covered_until = -1
+        for start, negative_length, comps in matches:
+            if start <= covered_until:
+                continue
+            covered_until = start - negative_length - 1
+            for component in comps:
+                if component[0] not in seen:
+                    seen.add(component[0])
+                    components.append(component)
+        return tuple(components)

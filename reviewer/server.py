@@ -1,0 +1,102 @@
+"""The gRPC server: services, health, reflection, signals and graceful shutdown."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from reviewer.config import Config
+from reviewer.engine import ReviewEngine
+from reviewer.service import ReviewService
+from reviewer.store import ReviewStore
+from reviewer.store.sqlite import SqliteStore
+from reviewer.v1 import review_pb2, review_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAMES = (
+    review_pb2.DESCRIPTOR.services_by_name["ReviewService"].full_name,
+)
+
+
+def open_store(config: Config) -> ReviewStore:
+    """SQLite under the data directory unless a database URL names another backend."""
+    if config.database_url:
+        raise SystemExit("database_url: only the embedded SQLite store is available "
+                         "in this build")
+    return SqliteStore(config.sqlite_path)
+
+
+@dataclass
+class RunningServer:
+    """A started server and what it needs to stop cleanly."""
+
+    server: grpc.aio.Server
+    port: int
+    health: health.aio.HealthServicer
+    store: ReviewStore
+    engine: ReviewEngine
+    grace_seconds: float
+
+    async def stop(self) -> None:
+        """Report NOT_SERVING first, let calls in flight finish, then close the store."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(self.grace_seconds)
+        await self.store.close()
+        log.info("server stopped")
+
+
+async def start_server(config: Config, engine: ReviewEngine | None = None) -> RunningServer:
+    """Build and start the server; ``port`` is the one actually bound (for ``:0``)."""
+    engine = engine or await asyncio.to_thread(ReviewEngine, config)
+    store = open_store(config)
+    await store.start()
+    server = grpc.aio.server(options=[
+        ("grpc.so_reuseport", 0),
+        ("grpc.max_receive_message_length", 4 * 1024 * 1024),
+    ])
+    review_pb2_grpc.add_ReviewServiceServicer_to_server(ReviewService(engine, store), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    port = server.add_insecure_port(config.listen)
+    if port == 0:
+        await store.close()
+        raise SystemExit(f"listen: cannot bind {config.listen}")
+    await server.start()
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("serving on %s (port %d), knowledge base %s", config.listen, port,
+             engine.runtime.version)
+    return RunningServer(server, port, health_servicer, store, engine, config.grace_seconds)
+
+
+async def serve(config: Config) -> None:
+    """Run until SIGTERM or SIGINT; SIGHUP reloads the knowledge base."""
+    running = await start_server(config)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+
+    def reload() -> None:
+        async def run() -> None:
+            try:
+                await asyncio.to_thread(running.engine.reload)
+            except Exception:
+                log.exception("knowledge-base reload failed; keeping %s",
+                              running.engine.runtime.version)
+        loop.create_task(run())
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
+    print(f"reviewer: serving on {config.listen} (knowledge base "
+          f"{running.engine.runtime.version}); Ctrl-C to stop", flush=True)
+    await stop.wait()
+    log.info("stopping")
+    await running.stop()

@@ -1,0 +1,132 @@
+"""The HIS-facing ``ReviewService``: domain errors inside, gRPC status codes at the edge."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+
+from reviewer.engine import ReviewEngine
+from reviewer.errors import Errors, ReviewError
+from reviewer.store import ReviewStore, StoredReview
+from reviewer.v1 import review_pb2 as pb
+from reviewer.v1 import review_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_KIND = {
+    "invalid": grpc.StatusCode.INVALID_ARGUMENT,
+    "not_found": grpc.StatusCode.NOT_FOUND,
+    "conflict": grpc.StatusCode.FAILED_PRECONDITION,
+    "exhausted": grpc.StatusCode.RESOURCE_EXHAUSTED,
+    "unavailable": grpc.StatusCode.UNAVAILABLE,
+}
+_KIND_NAMES = {pb.OUTPATIENT: "outpatient", pb.EMERGENCY: "emergency",
+               pb.INPATIENT: "inpatient", pb.CHRONIC: "chronic"}
+_LEVEL_NAMES = {pb.COUNTY_HOSPITAL: "COUNTY_HOSPITAL", pb.TOWNSHIP_CENTRE: "TOWNSHIP_CENTRE",
+                pb.VILLAGE_CLINIC: "VILLAGE_CLINIC"}
+_FINAL_STATES = {pb.FINAL_BY_SYSTEM, pb.APPROVED, pb.DOUBLE_SIGNED, pb.RELEASED_UNREVIEWED,
+                 pb.TIMEOUT_BLOCKED, pb.SUPERSEDED}
+
+T = TypeVar("T")
+
+
+def new_review_id(now_ms: int) -> str:
+    """Time-ordered, unguessable: 12 hex digits of milliseconds, then 64 random bits."""
+    return f"{now_ms:012x}{secrets.token_hex(8)}"
+
+
+def request_hash(request: pb.ReviewRequest) -> str:
+    return hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
+
+
+def maps_errors(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Turn domain errors into their status code; anything else into INTERNAL."""
+    @functools.wraps(method)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> T:
+        try:
+            return await method(self, request, context)
+        except ReviewError as exc:
+            await context.abort(STATUS_BY_KIND[exc.kind], exc.message)
+        except grpc.aio.AbortError:
+            raise
+        except Exception:
+            reference = uuid.uuid4().hex[:12]
+            log.exception("internal error in %s (ref %s)", method.__name__, reference)
+            await context.abort(grpc.StatusCode.INTERNAL, f"internal error (ref {reference})")
+        raise AssertionError("unreachable")
+    return wrapper
+
+
+def decision_of(review: StoredReview) -> pb.Decision:
+    """The HIS's view of a stored review's decision."""
+    verdict = review.final_verdict or (review.verdict if review.state == pb.FINAL_BY_SYSTEM else 0)
+    return pb.Decision(
+        review_id=review.review_id, state=review.state, verdict=verdict,
+        final=review.state in _FINAL_STATES, reason_code=review.reason_code or "",
+        reason=review.reason or "", pharmacist_id=review.pharmacist_id or "",
+        decided_unix_ms=review.decided_ms, deadline_unix_ms=review.deadline_ms,
+        superseded_by=review.superseded_by or "")
+
+
+class ReviewService(review_pb2_grpc.ReviewServiceServicer):
+    """Reviews at signing time and answers questions about held prescriptions."""
+
+    def __init__(self, engine: ReviewEngine, store: ReviewStore,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.store = store
+        self.clock = clock
+
+    def _deadline_ms(self, request: pb.ReviewRequest, now_ms: int) -> int:
+        timeouts = self.engine.config.timeouts
+        kind = _KIND_NAMES.get(request.kind, "outpatient")
+        level = timeouts.levels.get(_LEVEL_NAMES.get(request.unit_level, ""), {})
+        rule = level.get(kind) or timeouts.kinds.get(kind)
+        return now_ms + int(rule.seconds * 1000) if rule else 0
+
+    @maps_errors
+    async def Review(self, request: pb.ReviewRequest,
+                     context: grpc.aio.ServicerContext) -> pb.ReviewResponse:
+        now = self.clock()
+        now_ms = int(now * 1000)
+        outcome = self.engine.review(request, dt.datetime.fromtimestamp(now, dt.timezone.utc))
+        held = outcome.verdict == pb.HOLD
+        review_id = new_review_id(now_ms)
+        response = pb.ReviewResponse(
+            review_id=review_id, verdict=outcome.verdict, findings=outcome.findings,
+            knowledge_base_version=outcome.knowledge_base_version,
+            state=pb.PENDING if held else pb.FINAL_BY_SYSTEM,
+            deadline_unix_ms=self._deadline_ms(request, now_ms) if held else 0)
+        stored, replayed = await self.store.insert(StoredReview(
+            review_id=review_id, unit_id=request.unit_id,
+            prescription_id=request.prescription_id, version=max(request.version, 1),
+            request_hash=request_hash(request), request=request.SerializeToString(),
+            response=response.SerializeToString(), verdict=outcome.verdict,
+            state=response.state, kind=request.kind, unit_level=request.unit_level,
+            kb_version=outcome.knowledge_base_version, created_ms=now_ms,
+            deadline_ms=response.deadline_unix_ms))
+        if replayed:
+            response = pb.ReviewResponse.FromString(stored.response)
+            response.state = stored.state
+            response.replayed = True
+        log.info("review", extra={"review": {
+            "review_id": response.review_id, "verdict": pb.Verdict.Name(response.verdict),
+            "rules": [f.rule_id for f in response.findings], "replayed": replayed,
+            "duration_ms": round((time.time() - now) * 1000, 3)}})
+        return response
+
+    @maps_errors
+    async def GetDecision(self, request: pb.GetDecisionRequest,
+                          context: grpc.aio.ServicerContext) -> pb.Decision:
+        review = await self.store.get(request.review_id)
+        if review is None:
+            raise Errors.E201.error(review_id=request.review_id)
+        return decision_of(review)

@@ -1,0 +1,110 @@
+"""The ``reviewer`` command as a user runs it: serve, submit, check."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import grpc
+from google.protobuf import json_format
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.builders import item, request
+from tests.conftest import FIXTURE_KB, ServerThread
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _reviewer(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "reviewer.cli", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, **kwargs)  # type: ignore[call-overload]
+
+
+def test_serve_on_defaults_answers_health_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reviewer.cli", "serve", "--listen", f"127.0.0.1:{port}",
+         "--data-dir", str(tmp_path / "data")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                    status = health_pb2_grpc.HealthStub(channel).Check(
+                        health_pb2.HealthCheckRequest(), timeout=1).status
+                    break
+            except grpc.RpcError:
+                time.sleep(0.1)
+        assert status == health_pb2.HealthCheckResponse.SERVING, process.stderr
+        assert (tmp_path / "data" / "reviews.sqlite3").exists()
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+        assert time.monotonic() - started < 5.0
+        assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_submit_prints_the_review_of_an_example(tmp_path: Path) -> None:
+    from reviewer.config import load_config
+    server = ServerThread(load_config(env={}, overrides={
+        "data_dir": tmp_path, "listen": "127.0.0.1:0", "knowledge_dir": FIXTURE_KB})).start()
+    try:
+        result = _reviewer("submit", str(EXAMPLES / "warfarin_aspirin_elderly.json"),
+                           "--target", server.target)
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    assert response["verdict"] in ("HOLD", "BLOCK")
+    assert any(f["category"] == "INTERACTION" for f in response["findings"])
+
+
+def test_submit_reports_invalid_argument_with_the_field(tmp_path: Path) -> None:
+    from reviewer.config import load_config
+    server = ServerThread(load_config(env={}, overrides={
+        "data_dir": tmp_path, "listen": "127.0.0.1:0", "knowledge_dir": FIXTURE_KB})).start()
+    try:
+        result = _reviewer("submit", str(EXAMPLES / "negative_dose.json"),
+                           "--target", server.target)
+    finally:
+        server.stop()
+    assert result.returncode == 2
+    assert "INVALID_ARGUMENT: items[0].dose: must be > 0" in result.stderr
+
+
+def test_check_reviews_every_line_and_names_a_bad_one(tmp_path: Path) -> None:
+    good = request(item("华法林钠片", 2.5, "mg"), item("阿司匹林肠溶片", 100, "mg"), age_years=70)
+    bad = request(item("华法林钠片", -1, "mg"))
+    lines = [json_format.MessageToJson(good, indent=None), "{not json",
+             json_format.MessageToJson(bad, indent=None),
+             json_format.MessageToJson(good, indent=None)]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = dict(os.environ, REVIEWER_KB_DIR=str(FIXTURE_KB))
+    result = _reviewer("check", str(path), env=env)
+    assert result.returncode == 1
+    outputs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["line"] for o in outputs] == [1, 4]
+    finding = outputs[0]["findings"][0]
+    assert finding["category"] == "interaction"
+    assert set(finding["ingredients"]) == {"warfarin", "acetylsalicylic_acid"}
+    assert f"{path}:2:" in result.stderr
+    assert f"{path}:3: items[0].dose: must be > 0" in result.stderr
