@@ -22,11 +22,12 @@ cdef struct PairSlot:             # 16 B per hash slot; 2x the pair count, power
     uint64_t key                  #   (low << 32 | high) + 1; 0 marks an empty slot
     Span rows                     #   ~80k slots = 1.3 MB for 40k pairs
 
-cdef struct PregnancyRow:         # 16 B per (ingredient, pregnancy fact)
+cdef struct PregnancyRow:         # 20 B per (ingredient, pregnancy fact)
     int32_t fact
     int32_t week_from
     int32_t week_to
     int32_t severity
+    int32_t route_mask
 
 cdef struct PediatricRow:         # 16 B per (ingredient, pediatric fact)
     int32_t fact
@@ -34,12 +35,13 @@ cdef struct PediatricRow:         # 16 B per (ingredient, pediatric fact)
     int32_t route_mask
     int32_t severity
 
-cdef struct ConditionRow:         # 24 B per (ingredient, elderly/disease fact)
+cdef struct ConditionRow:         # 32 B per (ingredient, elderly/disease fact)
     int32_t fact
     int32_t kind
     int32_t ref
     int32_t severity
     double value
+    int32_t route_mask
 
 cdef struct DoseRow:              # 48 B per (ingredient, dose limit); ~3k rows = 144 kB
     int32_t fact
@@ -92,6 +94,7 @@ cdef struct CLine:                # 80 B per prescription line, in a per-checker
     double supply_ratio
     double volume_ml
     bint vague
+    int32_t control
 
 cdef class Checker:
     cdef readonly object tables
@@ -101,7 +104,6 @@ cdef class Checker:
     cdef int n_classes
     # per-ingredient attributes: 1 B each
     cdef uint8_t* tier
-    cdef uint8_t* control
     cdef uint8_t* carrier
     # per-ingredient spans into row arrays: 8 B per ingredient per table (14 tables)
     cdef Span* class_span
@@ -111,7 +113,7 @@ cdef class Checker:
     cdef Span* preg_span
     cdef PregnancyRow* preg_rows
     cdef Span* lact_span
-    cdef int32_t* lact_rows           # (fact, severity) pairs, flattened
+    cdef int32_t* lact_rows           # (fact, severity, route_mask) triples, flattened
     cdef Span* ped_span
     cdef PediatricRow* ped_rows
     cdef Span* eld_span

@@ -68,6 +68,7 @@ cdef enum:
     COND_EGFR = 2
     COND_CRCL = 3
     COND_HEPATIC = 4
+    COND_NOT_ICD = 5
     SINGLE = 0
     DAILY = 1
     SINGLE_PER_KG = 2
@@ -130,16 +131,14 @@ cdef class Checker:
         self.n_ingredients = n
         self.n_classes = c
         self.tier = <uint8_t*>_alloc(n, sizeof(uint8_t))
-        self.control = <uint8_t*>_alloc(n, sizeof(uint8_t))
         self.carrier = <uint8_t*>_alloc(n, sizeof(uint8_t))
         for i in range(n):
             self.tier[i] = tables.antibiotic_tier[i]
-            self.control[i] = tables.control[i]
             self.carrier[i] = 1 if i in tables.carriers else 0
 
         self._pack_ints(tables.classes, 1, &self.class_span, &self.class_ids)
         self._pack_ints(tables.duplicate_classes, 1, &self.dup_span, &self.dup_ids)
-        self._pack_ints(tables.lactation, 2, &self.lact_span, &self.lact_rows)
+        self._pack_ints(tables.lactation, 3, &self.lact_span, &self.lact_rows)
         self._pack_ints(tables.skin_tests, 2, &self.skin_span, &self.skin_rows)
         self._pack_ints(tables.indications, 3, &self.ind_span, &self.ind_rows)
 
@@ -150,7 +149,8 @@ cdef class Checker:
         j = 0
         for i in range(n):
             self.preg_span[i].start = j
-            for fact, week_from, week_to, severity in tables.pregnancy[i]:
+            for fact, week_from, week_to, severity, mask in tables.pregnancy[i]:
+                self.preg_rows[j].route_mask = mask
                 self.preg_rows[j].fact = fact
                 self.preg_rows[j].week_from = week_from
                 self.preg_rows[j].week_to = week_to
@@ -288,7 +288,7 @@ cdef class Checker:
         self.seen = <int32_t*>_alloc(self.seen_capacity * 2, sizeof(int32_t))
 
     def __dealloc__(self):
-        free(self.tier); free(self.control); free(self.carrier)
+        free(self.tier); free(self.carrier)
         free(self.class_span); free(self.class_ids); free(self.dup_span); free(self.dup_ids)
         free(self.preg_span); free(self.preg_rows); free(self.lact_span); free(self.lact_rows)
         free(self.ped_span); free(self.ped_rows); free(self.eld_span); free(self.eld_rows)
@@ -335,7 +335,8 @@ cdef class Checker:
         cdef int i, j = 0
         for i in range(n):
             spans[i].start = j
-            for fact, kind, ref, value, severity in per_ingredient[i]:
+            for fact, kind, ref, value, severity, mask in per_ingredient[i]:
+                rows[j].route_mask = mask
                 rows[j].fact = fact
                 rows[j].kind = kind
                 rows[j].ref = ref
@@ -406,6 +407,8 @@ cdef class Checker:
             return True
         if kind == COND_ICD:
             return self._in_condition_set(ref, n_conditions)
+        if kind == COND_NOT_ICD:
+            return not self._in_condition_set(ref, n_conditions)
         if kind == COND_EGFR or kind == COND_CRCL:
             return renal_holds(kind, value, egfr, crcl)
         if kind == COND_HEPATIC:
@@ -462,6 +465,7 @@ cdef class Checker:
             line.skin_test = py.skin_test
             line.vague = py.vague
             line.volume_ml = py.volume_ml
+            line.control = py.control
 
         cdef int kind = rx.kind
         cdef int prescriber_tier = rx.prescriber_tier
@@ -652,7 +656,8 @@ cdef class Checker:
                 span = self.preg_span[ing]
                 for k in range(span.start, span.start + span.count):
                     if ((week < 0 or (self.preg_rows[k].week_from <= week <= self.preg_rows[k].week_to))
-                            and self.preg_rows[k].severity > best_severity):
+                            and self.preg_rows[k].severity > best_severity
+                            and route_ok(self.preg_rows[k].route_mask, line.route)):
                         best_fact = self.preg_rows[k].fact
                         best_severity = self.preg_rows[k].severity
                 if best_severity:
@@ -663,9 +668,10 @@ cdef class Checker:
                 best_severity = 0
                 span = self.lact_span[ing]
                 for k in range(span.start, span.start + span.count):
-                    if self.lact_rows[2 * k + 1] > best_severity:
-                        best_fact = self.lact_rows[2 * k]
-                        best_severity = self.lact_rows[2 * k + 1]
+                    if (self.lact_rows[3 * k + 1] > best_severity
+                            and route_ok(self.lact_rows[3 * k + 2], line.route)):
+                        best_fact = self.lact_rows[3 * k]
+                        best_severity = self.lact_rows[3 * k + 1]
                 if best_severity:
                     out.append(make(C_LACTATION + best_severity - 1, best_severity, line.item, -1,
                                     ing, -1, best_fact))
@@ -687,8 +693,9 @@ cdef class Checker:
                     span = self.eld_span[ing]
                     for k in range(span.start, span.start + span.count):
                         crow = &self.eld_rows[k]
-                        if crow.severity > best_severity and self._condition(
-                                crow.kind, crow.ref, crow.value, n_conditions, egfr, crcl, hepatic):
+                        if (crow.severity > best_severity and route_ok(crow.route_mask, line.route)
+                                and self._condition(crow.kind, crow.ref, crow.value, n_conditions,
+                                                    egfr, crcl, hepatic)):
                             best_fact = crow.fact
                             best_severity = crow.severity
                     if best_severity:
@@ -699,8 +706,9 @@ cdef class Checker:
             span = self.dis_span[ing]
             for k in range(span.start, span.start + span.count):
                 crow = &self.dis_rows[k]
-                if self._condition(crow.kind, crow.ref, crow.value, n_conditions, egfr, crcl, hepatic):
-                    if crow.kind == COND_ICD:
+                if route_ok(crow.route_mask, line.route) and self._condition(
+                        crow.kind, crow.ref, crow.value, n_conditions, egfr, crcl, hepatic):
+                    if crow.kind == COND_ICD or crow.kind == COND_NOT_ICD:
                         rule = C_DISEASE_DIAGNOSIS
                     elif crow.kind == COND_HEPATIC:
                         rule = C_DISEASE_HEPATIC
@@ -813,24 +821,26 @@ cdef class Checker:
                 break
 
             # indication
-            if has_diagnosis:
+            if has_diagnosis and self.ind_span[ing].count > 0:
                 span = self.ind_span[ing]
+                found = False
                 for k in range(span.start, span.start + span.count):
                     if self._in_condition_set(self.ind_rows[3 * k + 1], n_conditions):
-                        continue
-                    if not self._seen(C_INDICATION, line.item):
-                        out.append(make(C_INDICATION, self.ind_rows[3 * k + 2], line.item, -1, ing,
-                                        -1, self.ind_rows[3 * k]))
-                    break
+                        found = True
+                        break
+                if not found and not self._seen(C_INDICATION, line.item):
+                    k = span.start
+                    out.append(make(C_INDICATION, self.ind_rows[3 * k + 2], line.item, -1, ing,
+                                    -1, self.ind_rows[3 * k]))
 
             # prescriber
-            if self.tier[ing] > 0:
+            if self.tier[ing] > 0 and route_ok(SYSTEMIC_MASK, line.route):
                 if prescriber_tier < self.tier[ing] and not self._seen(C_PRESCRIBER_TIER, line.item):
                     out.append(make(C_PRESCRIBER_TIER, MAJOR, line.item, -1, ing, -1, -1))
                 if (self.tier[ing] == 3 and kind != INPATIENT
                         and not self._seen(C_PRESCRIBER_SPECIAL, line.item)):
                     out.append(make(C_PRESCRIBER_SPECIAL, MAJOR, line.item, -1, ing, -1, -1))
-            if ((self.control[ing] == NARCOTIC or self.control[ing] == PSYCHOTROPIC_1)
+            if ((line.control == NARCOTIC or line.control == PSYCHOTROPIC_1)
                     and not narcotic_right and not self._seen(C_PRESCRIBER_NARCOTIC, line.item)):
                 out.append(make(C_PRESCRIBER_NARCOTIC, CONTRAINDICATED, line.item, -1, ing, -1, -1))
 
@@ -839,8 +849,8 @@ cdef class Checker:
                     and line.days > self.kind_days[kind] + EPS
                     and not self._seen(C_QUANTITY_DAYS, line.item)):
                 out.append(make(C_QUANTITY_DAYS, MODERATE, line.item, -1, ing, -1, self.kind_fact[kind]))
-            if self.control[ing] > 0 and kind >= 0 and kind < 5 and 0 <= line.release < 3:
-                limit = &self.limits[self.control[ing]][line.release][cancer][kind]
+            if 0 < line.control < 6 and kind >= 0 and kind < 5 and 0 <= line.release < 3:
+                limit = &self.limits[line.control][line.release][cancer][kind]
                 if limit.fact >= 0 or limit.max_days > -2.0:
                     if ((limit.max_days >= 0 and line.days > limit.max_days + EPS) or
                             (limit.max_doses >= 0 and line.per_day > 0 and line.days > 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from kernels import rules as R
 from kernels.model import (
-    ADULT, CHILD, COND_CRCL, COND_EGFR, COND_HEPATIC, COND_ICD, COND_NONE, DAILY,
+    ADULT, CHILD, COND_CRCL, COND_EGFR, COND_HEPATIC, COND_ICD, COND_NONE, COND_NOT_ICD, DAILY,
     DAILY_PER_KG, DAILY_PER_M2, EMERGENCY, INPATIENT, NARCOTIC, OUTPATIENT,
     PSYCHOTROPIC_1, SINGLE, SINGLE_PER_KG, SINGLE_PER_M2, SKIN_NOT_RECORDED,
     SKIN_POSITIVE, SYSTEMIC_ROUTE_MASK, Line, Prescription, RawFinding, Tables,
@@ -39,12 +39,12 @@ class Checker:
     def _condition(self, rx: Prescription, kind: int, ref: int, value: float) -> bool:
         if kind == COND_NONE:
             return True
-        if kind == COND_ICD:
+        if kind == COND_ICD or kind == COND_NOT_ICD:
             conditions = rx.conditions
             for condition in self.tables.condition_sets[ref]:
                 if condition in conditions:
-                    return True
-            return False
+                    return kind == COND_ICD
+            return kind == COND_NOT_ICD
         if kind == COND_EGFR or kind == COND_CRCL:
             return _renal_holds(rx, kind, value)
         if kind == COND_HEPATIC:
@@ -200,16 +200,17 @@ class Checker:
         if rx.pregnant:
             week = rx.gestational_week
             best_fact, best_severity = -1, 0
-            for fact, week_from, week_to, severity in t.pregnancy[ingredient]:
-                if (week < 0 or week_from <= week <= week_to) and severity > best_severity:
+            for fact, week_from, week_to, severity, mask in t.pregnancy[ingredient]:
+                if ((week < 0 or week_from <= week <= week_to) and severity > best_severity
+                        and _route_ok(mask, line.route)):
                     best_fact, best_severity = fact, severity
             if best_severity:
                 out.append(RawFinding(R.PREGNANCY + best_severity - 1, best_severity,
                                       line.item, -1, ingredient, -1, best_fact))
         if rx.lactating:
             best_fact, best_severity = -1, 0
-            for fact, severity in t.lactation[ingredient]:
-                if severity > best_severity:
+            for fact, severity, mask in t.lactation[ingredient]:
+                if severity > best_severity and _route_ok(mask, line.route):
                     best_fact, best_severity = fact, severity
             if best_severity:
                 out.append(RawFinding(R.LACTATION + best_severity - 1, best_severity,
@@ -225,17 +226,18 @@ class Checker:
                                       line.item, -1, ingredient, -1, best_fact))
             if age >= self.settings.elderly_age_days:
                 best_fact, best_severity = -1, 0
-                for fact, kind, ref, value, severity in t.elderly[ingredient]:
-                    if severity > best_severity and self._condition(rx, kind, ref, value):
+                for fact, kind, ref, value, severity, mask in t.elderly[ingredient]:
+                    if (severity > best_severity and _route_ok(mask, line.route)
+                            and self._condition(rx, kind, ref, value)):
                         best_fact, best_severity = fact, severity
                 if best_severity:
                     out.append(RawFinding(R.ELDERLY + best_severity - 1, best_severity,
                                           line.item, -1, ingredient, -1, best_fact))
 
     def _diseases(self, rx: Prescription, line: Line, out: list[RawFinding]) -> None:
-        for fact, kind, ref, value, severity in self.tables.diseases[line.ingredient]:
-            if self._condition(rx, kind, ref, value):
-                if kind == COND_ICD:
+        for fact, kind, ref, value, severity, mask in self.tables.diseases[line.ingredient]:
+            if _route_ok(mask, line.route) and self._condition(rx, kind, ref, value):
+                if kind == COND_ICD or kind == COND_NOT_ICD:
                     rule = R.DISEASE_DIAGNOSIS
                 elif kind == COND_HEPATIC:
                     rule = R.DISEASE_HEPATIC
@@ -354,20 +356,23 @@ class Checker:
 
     def _indication(self, rx: Prescription, line: Line, out: list[RawFinding],
                     seen: set[tuple[int, int]]) -> None:
-        for fact, ref, severity in self.tables.indications[line.ingredient]:
-            if self._condition(rx, COND_ICD, ref, 0.0):
-                continue
-            if (R.INDICATION, line.item) not in seen:
-                seen.add((R.INDICATION, line.item))
-                out.append(RawFinding(R.INDICATION, severity, line.item, -1,
-                                      line.ingredient, -1, fact))
+        rows = self.tables.indications[line.ingredient]
+        if not rows:
             return
+        for _, ref, _ in rows:
+            if self._condition(rx, COND_ICD, ref, 0.0):
+                return
+        fact, _, severity = rows[0]
+        if (R.INDICATION, line.item) not in seen:
+            seen.add((R.INDICATION, line.item))
+            out.append(RawFinding(R.INDICATION, severity, line.item, -1, line.ingredient, -1,
+                                  fact))
 
     def _prescriber(self, rx: Prescription, line: Line, out: list[RawFinding],
                     seen: set[tuple[int, int]]) -> None:
         t = self.tables
         tier = t.antibiotic_tier[line.ingredient]
-        if tier > 0:
+        if tier > 0 and _route_ok(SYSTEMIC_ROUTE_MASK, line.route):
             if rx.prescriber_tier < tier and (R.PRESCRIBER_TIER, line.item) not in seen:
                 seen.add((R.PRESCRIBER_TIER, line.item))
                 out.append(RawFinding(R.PRESCRIBER_TIER, R.MAJOR, line.item, -1,
@@ -377,7 +382,7 @@ class Checker:
                 seen.add((R.PRESCRIBER_SPECIAL_OUTPATIENT, line.item))
                 out.append(RawFinding(R.PRESCRIBER_SPECIAL_OUTPATIENT, R.MAJOR, line.item,
                                       -1, line.ingredient, -1, -1))
-        control = t.control[line.ingredient]
+        control = line.control
         if ((control == NARCOTIC or control == PSYCHOTROPIC_1) and not rx.narcotic_right
                 and (R.PRESCRIBER_NARCOTIC, line.item) not in seen):
             seen.add((R.PRESCRIBER_NARCOTIC, line.item))
@@ -394,7 +399,7 @@ class Checker:
             seen.add((R.QUANTITY_DAYS, line.item))
             out.append(RawFinding(R.QUANTITY_DAYS, R.MODERATE, line.item, -1,
                                   line.ingredient, -1, fact))
-        control = t.control[line.ingredient]
+        control = line.control
         if control > 0:
             limit = t.controlled_limits.get(
                 (control, line.release, 1 if rx.cancer_pain else 0, rx.kind))

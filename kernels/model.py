@@ -27,7 +27,7 @@ RELEASE_OTHER, RELEASE_CONTROLLED, RELEASE_INJECTION = 0, 1, 2
 # Control classes of an ingredient.
 CONTROL_NONE, NARCOTIC, PSYCHOTROPIC_1, PSYCHOTROPIC_2, TOXIC, RADIOACTIVE = range(6)
 # Condition kinds a fact may require.
-COND_NONE, COND_ICD, COND_EGFR, COND_CRCL, COND_HEPATIC = range(5)
+COND_NONE, COND_ICD, COND_EGFR, COND_CRCL, COND_HEPATIC, COND_NOT_ICD = range(6)
 # Dose bases.
 SINGLE, DAILY, SINGLE_PER_KG, DAILY_PER_KG, SINGLE_PER_M2, DAILY_PER_M2 = range(6)
 ADULT, CHILD = 0, 1
@@ -36,18 +36,22 @@ SKIN_NOT_RECORDED, SKIN_NEGATIVE, SKIN_POSITIVE, SKIN_EXEMPT = range(4)
 
 
 class Line:
-    """One ingredient of one prescribed item, with its dose in base units."""
+    """One ingredient of one prescribed item, with its dose in base units.
+
+    ``control`` is the product's control class: the ingredient's, unless the product is
+    managed otherwise (复方甘草片 holds opium powder but is not a narcotic product).
+    """
 
     __slots__ = ("item", "ingredient", "route", "form", "release", "dose", "dose_kind",
                  "per_day", "per_week", "days", "supply_ratio", "group", "skin_test",
-                 "vague", "volume_ml")
+                 "vague", "volume_ml", "control")
 
     def __init__(self, item: int, ingredient: int, route: int = -1, form: int = -1,
                  release: int = RELEASE_OTHER, dose: float = -1.0, dose_kind: int = -1,
                  per_day: float = -1.0, per_week: float = -1.0, days: float = -1.0,
                  supply_ratio: float = -1.0, group: int = -1,
                  skin_test: int = SKIN_NOT_RECORDED, vague: bool = False,
-                 volume_ml: float = -1.0) -> None:
+                 volume_ml: float = -1.0, control: int = CONTROL_NONE) -> None:
         self.item = item
         self.ingredient = ingredient
         self.route = route
@@ -63,6 +67,7 @@ class Line:
         self.skin_test = skin_test
         self.vague = vague
         self.volume_ml = volume_ml
+        self.control = control
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
@@ -136,11 +141,11 @@ class Fact(NamedTuple):
 # Table row shapes (tuples, so that both kernels read them the same way).
 # interactions[(low, high)] -> ((fact, severity, route_mask_low, route_mask_high), ...)
 # compatibility[(low, high)] -> ((fact, severity), ...)
-# pregnancy[i] -> ((fact, week_from, week_to, severity), ...)
-# lactation[i] -> ((fact, severity), ...)
+# pregnancy[i] -> ((fact, week_from, week_to, severity, route_mask), ...)
+# lactation[i] -> ((fact, severity, route_mask), ...)
 # pediatric[i] -> ((fact, below_age_days, route_mask, severity), ...)
-# elderly[i] -> ((fact, cond_kind, cond_ref, cond_value, severity), ...)
-# diseases[i] -> ((fact, cond_kind, cond_ref, cond_value, severity), ...)
+# elderly[i] -> ((fact, cond_kind, cond_ref, cond_value, severity, route_mask), ...)
+# diseases[i] -> ((fact, cond_kind, cond_ref, cond_value, severity, route_mask), ...)
 # doses[i] -> ((fact, route_mask, population, basis, low, high, unit_kind,
 #               renal_kind, renal_below), ...)   low/high < 0 when absent
 # frequency_rules[i] -> ((fact, route_mask, max_per_week, except_ref, severity), ...)
@@ -180,11 +185,11 @@ class Tables:
     control: tuple[int, ...]
     interactions: dict[tuple[int, int], tuple[tuple[int, int, int, int], ...]]
     compatibility: dict[tuple[int, int], tuple[tuple[int, int], ...]]
-    pregnancy: tuple[tuple[tuple[int, int, int, int], ...], ...]
-    lactation: tuple[tuple[tuple[int, int], ...], ...]
+    pregnancy: tuple[tuple[tuple[int, int, int, int, int], ...], ...]
+    lactation: tuple[tuple[tuple[int, int, int], ...], ...]
     pediatric: tuple[tuple[tuple[int, int, int, int], ...], ...]
-    elderly: tuple[tuple[tuple[int, int, int, float, int], ...], ...]
-    diseases: tuple[tuple[tuple[int, int, int, float, int], ...], ...]
+    elderly: tuple[tuple[tuple[int, int, int, float, int, int], ...], ...]
+    diseases: tuple[tuple[tuple[int, int, int, float, int, int], ...], ...]
     doses: tuple[tuple[tuple[int, int, int, int, float, float, int, int, float], ...], ...]
     frequency_rules: tuple[tuple[tuple[int, int, float, int, int], ...], ...]
     route_rules: tuple[tuple[tuple[int, int, int, int], ...], ...]

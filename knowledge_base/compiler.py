@@ -36,10 +36,15 @@ _COND = {"icd": M.COND_ICD, "egfr": M.COND_EGFR, "crcl": M.COND_CRCL,
 ALL_ROUTES_MASK = (1 << len(ROUTES)) - 1
 
 
+SYSTEMIC_ROUTES_MASK = sum(1 << ROUTES.index(r) for r in ROUTE_GROUPS["systemic"])
+
+
 def route_mask(route: str) -> int:
-    """Bit mask of the routes a route id or group names; empty means every route."""
+    """Bit mask of the routes a route id or group names; empty means the systemic
+    routes, since a fact stated without a route is about systemic exposure (eye drops
+    of a quinolone are not a quinolone tablet)."""
     if not route:
-        return ALL_ROUTES_MASK
+        return SYSTEMIC_ROUTES_MASK
     names = ROUTE_GROUPS.get(route, (route,))
     return sum(1 << ROUTES.index(name) for name in names)
 
@@ -49,6 +54,7 @@ class Lexicon:
     """What the normaliser needs to turn HIS text into ingredient and route ids."""
 
     names: dict[str, tuple[tuple[int, float, str], ...]]
+    name_controls: dict[str, int]
     forms: dict[str, tuple[int, int]]
     form_ids: tuple[str, ...]
     route_names: dict[str, int]
@@ -156,6 +162,8 @@ class _Builder:
         kind, value = parsed
         if kind == "icd":
             return (M.COND_ICD, self.icd_set(value), 0.0)  # type: ignore[arg-type]
+        if kind == "not_icd":
+            return (M.COND_NOT_ICD, self.icd_set(value), 0.0)  # type: ignore[arg-type]
         return (_COND[kind], -1, float(value))  # type: ignore[arg-type]
 
     def per_ingredient(self) -> list[list[tuple]]:
@@ -196,11 +204,12 @@ def compile_knowledge_base(kb: KnowledgeBase, version: str, digest: str,
     for row in kb.rows("pregnancy.csv"):
         fact = b.fact(row, row["message"])
         for i in b.expand(row["subject"]):
-            pregnancy[i].append((fact, row["week_from"], row["week_to"], _severity(row)))
+            pregnancy[i].append((fact, row["week_from"], row["week_to"], _severity(row),
+                                 route_mask(row["route"])))
     for row in kb.rows("lactation.csv"):
         fact = b.fact(row, row["message"])
         for i in b.expand(row["subject"]):
-            lactation[i].append((fact, _severity(row)))
+            lactation[i].append((fact, _severity(row), route_mask(row["route"])))
     for row in kb.rows("pediatric.csv"):
         fact = b.fact(row, row["message"])
         for i in b.expand(row["subject"]):
@@ -210,12 +219,12 @@ def compile_knowledge_base(kb: KnowledgeBase, version: str, digest: str,
         fact = b.fact(row, row["message"])
         kind, ref, value = b.condition(row["condition"])
         for i in b.expand(row["subject"]):
-            elderly[i].append((fact, kind, ref, value, _severity(row)))
+            elderly[i].append((fact, kind, ref, value, _severity(row), route_mask(row["route"])))
     for row in kb.rows("diseases.csv"):
         fact = b.fact(row, row["message"])
         kind, ref, value = b.condition(row["condition"])
         for i in b.expand(row["subject"]):
-            diseases[i].append((fact, kind, ref, value, _severity(row)))
+            diseases[i].append((fact, kind, ref, value, _severity(row), route_mask(row["route"])))
     for row in kb.rows("doses.csv"):
         unit_kind, factor = _UNIT[row["unit"]]
         low = row["min"] * factor if row["min"] is not None else -1.0
@@ -327,8 +336,8 @@ def _interactions(b: _Builder) -> dict[tuple[int, int], tuple[tuple[int, int, in
                     (specificity, severity, fact, low_mask, high_mask))
     compiled = {}
     for key, entries in pairs.items():
-        entries.sort(key=lambda e: (-e[0], -(e[3] != ALL_ROUTES_MASK or e[4] != ALL_ROUTES_MASK),
-                                    -e[1]))
+        entries.sort(key=lambda e: (-e[0], -(e[3] != SYSTEMIC_ROUTES_MASK
+                                              or e[4] != SYSTEMIC_ROUTES_MASK), -e[1]))
         kept: list[tuple[int, int, int, int]] = []
         masks_seen: set[tuple[int, int]] = set()
         for _, severity, fact, low_mask, high_mask in entries:
@@ -388,6 +397,16 @@ def _lexicon(b: _Builder, forms: dict[str, tuple[int, int]],
              form_ids: tuple[str, ...]) -> Lexicon:
     kb = b.kb
     names: dict[str, tuple[tuple[int, float, str], ...]] = {}
+    # A combination product is controlled only where a catalogue lists it (names.csv
+    # `control`); opium powder in 复方甘草片 or caffeine in a cold tablet does not make the
+    # product a narcotic or a psychotropic.
+    name_controls = {}
+    for row in kb.rows("names.csv"):
+        if row["control"]:
+            name_controls[row["name"]] = (M.CONTROL_NONE if row["control"] == "none"
+                                          else _CONTROL[row["control"]])
+        elif len(row["ingredients"]) > 1:
+            name_controls[row["name"]] = M.CONTROL_NONE
     for row in kb.rows("names.csv"):
         names[row["name"]] = tuple(
             (b.ingredient_index[ing], amount if amount is not None else -1.0, unit)
@@ -408,7 +427,7 @@ def _lexicon(b: _Builder, forms: dict[str, tuple[int, int]],
         tuple(b.class_index[c] for c in row["classes"] if b.class_index[c] in allergy_class_ids)
         for row in kb.rows("ingredients.csv"))
     return Lexicon(
-        names=names, forms=forms, form_ids=form_ids,
+        names=names, name_controls=name_controls, forms=forms, form_ids=form_ids,
         route_names={row["text"]: ROUTES.index(row["route"]) for row in kb.rows("route_names.csv")},
         frequencies={row["code"]: (row["per_day"], row["per_week"], row["prn"])
                      for row in kb.rows("frequencies.csv")},

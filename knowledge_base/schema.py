@@ -149,7 +149,10 @@ def age_days(cell: str) -> int:
 
 
 def condition(cell: str) -> tuple[str, Any]:
-    """``icd:K25;K26`` | ``egfr<30`` | ``crcl<30`` | ``hepatic>=moderate``."""
+    """``icd:K25;K26`` | ``not icd:I20;I25`` | ``egfr<30`` | ``crcl<30`` |
+    ``hepatic>=moderate``."""
+    if cell.startswith("not icd:"):
+        return ("not_icd", icd_prefixes(cell[8:]))
     if cell.startswith("icd:"):
         return ("icd", icd_prefixes(cell[4:]))
     lab = _CONDITION_LAB.match(cell)
@@ -158,7 +161,8 @@ def condition(cell: str) -> tuple[str, Any]:
     hepatic = _CONDITION_HEPATIC.match(cell)
     if hepatic:
         return ("hepatic", HEPATIC_GRADES.index(hepatic.group(1)) + 1)
-    raise ValueError(f"{cell!r} is not a condition (icd:..., egfr<N, crcl<N, hepatic>=grade)")
+    raise ValueError(f"{cell!r} is not a condition "
+                     "(icd:..., not icd:..., egfr<N, crcl<N, hepatic>=grade)")
 
 
 def optional_condition(cell: str) -> tuple[str, Any] | None:
@@ -230,6 +234,8 @@ class FileSpec:
     name: str
     columns: dict[str, Callable[[str], Any]]
     key: tuple[str, ...]
+    #: Columns a file may leave out; a missing one reads as an empty cell.
+    optional: frozenset[str] = frozenset()
 
 
 SEVERITY = enum(*SEVERITIES)
@@ -245,7 +251,9 @@ FILES: dict[str, FileSpec] = {spec.name: spec for spec in (
         "control": enum(*CONTROL_CLASSES, optional=True), "source": source_refs,
     }, ("id",)),
     FileSpec("names.csv", {"name": text, "ingredients": components,
-                           "kind": enum(*NAME_KINDS), "source": source_refs}, ("name",)),
+                           "kind": enum(*NAME_KINDS),
+                           "control": enum("none", *CONTROL_CLASSES, optional=True),
+                           "source": source_refs}, ("name",), frozenset({"control"})),
     FileSpec("forms.csv", {"suffix": text, "form": identifier, "routes": route_list,
                            "release": enum("immediate", "controlled"),
                            "source": source_refs}, ("suffix",)),
@@ -260,21 +268,25 @@ FILES: dict[str, FileSpec] = {spec.name: spec for spec in (
         "source": source_refs,
     }, ("a", "b", "route_a", "route_b")),
     FileSpec("pregnancy.csv", {"subject": subject, "week_from": week, "week_to": week,
-                               "severity": SEVERITY, "message": text,
-                               "source": source_refs},
-             ("subject", "week_from", "week_to")),
+                               "severity": SEVERITY, "route": optional_route,
+                               "message": text, "source": source_refs},
+             ("subject", "week_from", "week_to", "route"), frozenset({"route"})),
     FileSpec("lactation.csv", {"subject": subject, "severity": SEVERITY,
-                               "message": text, "source": source_refs}, ("subject",)),
+                               "route": optional_route, "message": text,
+                               "source": source_refs}, ("subject", "route"),
+             frozenset({"route"})),
     FileSpec("pediatric.csv", {"subject": subject, "below_age": age_days,
                                "route": optional_route, "severity": SEVERITY,
                                "message": text, "source": source_refs},
              ("subject", "below_age", "route")),
     FileSpec("elderly.csv", {"subject": subject, "severity": SEVERITY,
-                             "condition": optional_condition, "message": text,
-                             "source": source_refs}, ("subject", "condition")),
+                             "condition": optional_condition, "route": optional_route,
+                             "message": text, "source": source_refs},
+             ("subject", "condition", "route"), frozenset({"route"})),
     FileSpec("diseases.csv", {"subject": subject, "condition": condition,
-                              "severity": SEVERITY, "message": text,
-                              "source": source_refs}, ("subject", "condition")),
+                              "severity": SEVERITY, "route": optional_route,
+                              "message": text, "source": source_refs},
+             ("subject", "condition", "route"), frozenset({"route"})),
     FileSpec("doses.csv", {
         "subject": identifier, "route": route_or_group,
         "population": enum("adult", "child"), "basis": enum(*DOSE_BASES),

@@ -82,7 +82,7 @@ def read_rows(path: Path, spec: FileSpec, problems: list[Problem]) -> list[Row]:
     reader = csv.reader(lines[header_line:])
     header = [h.strip() for h in next(reader)]
     unknown = [h for h in header if h not in spec.columns]
-    missing = [c for c in spec.columns if c not in header]
+    missing = [c for c in spec.columns if c not in header and c not in spec.optional]
     if unknown or missing:
         what = []
         if unknown:
@@ -105,6 +105,9 @@ def read_rows(path: Path, spec: FileSpec, problems: list[Problem]) -> list[Row]:
         row = Row()
         row.path, row.line = str(path), line_no
         ok = True
+        for column in spec.optional:
+            if column not in header:
+                row[column] = spec.columns[column]("")
         for column, cell in zip(header, cells):
             try:
                 row[column] = spec.columns[column](cell.strip())

@@ -26,6 +26,7 @@ class ResolvedName:
     """Ingredients of a printed name, with per-unit strengths where the name gives them."""
 
     components: tuple[tuple[int, float, str], ...]   # (ingredient, amount, unit)
+    control: int                                    # the product's control class, or -1
     form: int                                       # form id, or -1
     release: int                                    # RELEASE_* of the form
     name_strength: Specification                    # strength printed in the name
@@ -36,6 +37,8 @@ class DrugNameResolver:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self._names = {clean_lower(name): comps for name, comps in lexicon.names.items()}
+        self._controls = {clean_lower(name): control
+                          for name, control in lexicon.name_controls.items()}
         self._forms = {clean_lower(suffix): entry for suffix, entry in lexicon.forms.items()}
         self._suffixes = sorted(self._forms, key=len, reverse=True)
         injection = self._forms.get("注射剂") or self._forms.get("注射液")
@@ -68,11 +71,14 @@ class DrugNameResolver:
         for candidate in (text, bare, unbracketed, base):
             components = self._names.get(candidate)
             if components is not None:
-                return ResolvedName(components, form, release, name_strength)
-        components = self._scan(base) or self._scan(bare)
-        if components is None:
+                return ResolvedName(components, self._controls.get(candidate, -1), form,
+                                    release, name_strength)
+        scanned = self._scan(base) or self._scan(bare)
+        if scanned is None:
             return None
-        return ResolvedName(components, form, release, name_strength)
+        components, names = scanned
+        control = self._controls.get(names[0], -1) if len(names) == 1 else -1
+        return ResolvedName(components, control, form, release, name_strength)
 
     def _strip_form(self, text: str) -> tuple[str, int, int]:
         """Remove the dosage-form suffix (and the 注射用 prefix); return its form id."""
@@ -87,25 +93,28 @@ class DrugNameResolver:
                 break
         return text, form, release
 
-    def _scan(self, text: str) -> tuple[tuple[int, float, str], ...] | None:
-        """Leftmost-longest, non-overlapping known names inside ``text``."""
+    def _scan(self, text: str) -> tuple[tuple[tuple[int, float, str], ...], list[str]] | None:
+        """Leftmost-longest, non-overlapping known names inside ``text``: their
+        components and the names matched."""
         if not text or not self._names:
             return None
         matches = []
         for end, (length, comps) in self._automaton.iter(text):
-            matches.append((end - length + 1, -length, comps))
+            matches.append((end - length + 1, -length, end, comps))
         if not matches:
             return None
         matches.sort()
         components: list[tuple[int, float, str]] = []
+        names: list[str] = []
         seen: set[int] = set()
         covered_until = -1
-        for start, negative_length, comps in matches:
+        for start, negative_length, end, comps in matches:
             if start <= covered_until:
                 continue
-            covered_until = start - negative_length - 1
+            covered_until = end
+            names.append(text[start:end + 1])
             for component in comps:
                 if component[0] not in seen:
                     seen.add(component[0])
                     components.append(component)
-        return tuple(components)
+        return tuple(components), names

@@ -211,6 +211,7 @@ class Normaliser:
         group = -1
         if item.group:
             group = groups.setdefault(item.group, len(groups))
+        control_of = self.knowledge.tables.control
         for ingredient, strength, strength_unit in resolved.components:
             dose, kind = -1.0, -1
             if not vague and unit_known:
@@ -229,6 +230,7 @@ class Normaliser:
                 per_week=per_week, days=days,
                 supply_ratio=_supply_ratio(item, spec, counted, per_day, days),
                 group=group, skin_test=item.skin_test, vague=vague, volume_ml=volume_ml,
+                control=resolved.control if resolved.control >= 0 else control_of[ingredient],
             ))
 
 

@@ -27,7 +27,7 @@ AMOUNT_UNITS: dict[str, tuple[int, float]] = {
 #: Counted dosage units: a dose of 2 片 is two tablets of the product's strength.
 COUNT_UNITS = frozenset({
     "片", "粒", "丸", "袋", "包", "支", "瓶", "枚", "贴", "揿", "喷", "吸", "粒", "颗",
-    "张", "枚", "剂", "次", "泡", "板", "小袋", "安瓿", "管",
+    "张", "枚", "剂", "次", "泡", "板", "小袋", "安瓿", "管", "滴", "掀", "个",
 })
 #: Packaging units of a total quantity (a box holds ``pack_count`` dosage units).
 PACK_UNITS = frozenset({"盒", "箱", "板", "排"})
