@@ -30,13 +30,12 @@ if debug:
     directives.update(linetrace=True, boundscheck=True)
     macros.append(("CYTHON_TRACE_NOGIL", "1"))
 
-extension = Extension(
-    "kernels._checker_c",
-    ["kernels/_checker_c.pyx"],
-    extra_compile_args=["-O0", "-g"] if debug else ["-O3"],
-    define_macros=macros,
-)
+extensions = [
+    Extension(name, [f"{name.replace('.', '/')}.pyx"],
+              extra_compile_args=["-O0", "-g"] if debug else ["-O3"], define_macros=macros)
+    for name in ("kernels._model_c", "kernels._checker_c")
+]
 
 setup(ext_modules=cythonize(
-    [extension], compiler_directives=directives,
+    extensions, compiler_directives=directives,
     annotate=os.environ.get("REVIEWER_CYTHON_ANNOTATE") == "1"))

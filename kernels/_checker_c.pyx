@@ -8,6 +8,7 @@ Python objects again, except to append findings. Keep in step with the twin.
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.stdint cimport int32_t, uint64_t
 
+from kernels._model_c cimport Line, Prescription
 from kernels import rules as R
 from kernels.model import RawFinding
 
@@ -429,7 +430,7 @@ cdef class Checker:
         self.seen_count += 1
         return False
 
-    def check(self, rx):
+    def check(self, Prescription rx not None):
         """Return the findings for one prescription, in the twin's order."""
         cdef list py_lines = rx.lines
         cdef int n = len(py_lines)
@@ -440,6 +441,7 @@ cdef class Checker:
         cdef CLine* low_line
         cdef CLine* high_line
         cdef Span span
+        cdef Line py
         cdef list out = []
         make = self._raw_finding
         if n > self.lines_capacity:
@@ -448,7 +450,7 @@ cdef class Checker:
             free(self.lines)
             self.lines = <CLine*>_alloc(self.lines_capacity, sizeof(CLine))
         for i in range(n):
-            py = py_lines[i]
+            py = <Line?>py_lines[i]
             line = &self.lines[i]
             line.item = py.item
             line.ingredient = py.ingredient
@@ -484,7 +486,7 @@ cdef class Checker:
         cdef bint has_diagnosis = rx.has_diagnosis
         cdef int item_count = rx.item_count
 
-        conditions = rx.conditions
+        cdef frozenset conditions = rx.conditions
         cdef int n_conditions = len(conditions)
         if n_conditions > self.conditions_capacity:
             while self.conditions_capacity < n_conditions:

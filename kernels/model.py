@@ -5,6 +5,7 @@ Ids are small integers assigned by the knowledge-base compiler; -1 means unknown
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -35,7 +36,7 @@ ADULT, CHILD = 0, 1
 SKIN_NOT_RECORDED, SKIN_NEGATIVE, SKIN_POSITIVE, SKIN_EXEMPT = range(4)
 
 
-class Line:
+class PyLine:
     """One ingredient of one prescribed item, with its dose in base units.
 
     ``control`` is the product's control class: the ingredient's, unless the product is
@@ -74,7 +75,7 @@ class Line:
         return f"Line({fields})"
 
 
-class Prescription:
+class PyPrescription:
     """A prescription after normalisation: patient context plus ingredient lines."""
 
     __slots__ = ("kind", "prescriber_tier", "narcotic_right", "age_days", "age_precise",
@@ -82,7 +83,7 @@ class Prescription:
                  "egfr", "crcl", "hepatic", "cancer_pain", "conditions", "has_diagnosis",
                  "allergy_ingredients", "allergy_classes", "item_count", "lines")
 
-    def __init__(self, lines: list[Line], kind: int = OUTPATIENT, prescriber_tier: int = 0,
+    def __init__(self, lines: list[PyLine], kind: int = OUTPATIENT, prescriber_tier: int = 0,
                  narcotic_right: bool = False, age_days: int = -1,
                  age_precise: bool = True, weight_kg: float = -1.0, bsa_m2: float = -1.0,
                  pregnant: bool = False, gestational_week: int = -1,
@@ -117,6 +118,17 @@ class Prescription:
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
         return f"Prescription({fields})"
+
+
+# The compiled kernel reads the compiled twins of these two classes field by field; the
+# pure kernel reads either. REVIEWER_PURE_KERNEL=1 keeps everything in plain Python.
+if os.environ.get("REVIEWER_PURE_KERNEL", "") not in ("", "0"):
+    Line, Prescription = PyLine, PyPrescription
+else:
+    try:
+        from kernels._model_c import Line, Prescription  # type: ignore[assignment]
+    except ImportError:  # not built: the pure kernel serves
+        Line, Prescription = PyLine, PyPrescription
 
 
 class RawFinding(NamedTuple):

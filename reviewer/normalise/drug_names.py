@@ -9,7 +9,7 @@ resolves to nothing, and the caller reports it: never a silent pass.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -18,11 +18,16 @@ from reviewer.normalise.quantities import STRENGTH_IN_NAME, Specification, parse
 from reviewer.normalise.text import clean_lower
 
 _BRACKETS = re.compile(r"[(\[][^)\]]*[)\]]")
+_DIGITS = frozenset("0123456789")
+_NO_STRENGTH = Specification()
+
+
+def _has_digit(text: str) -> bool:
+    return not _DIGITS.isdisjoint(text)
 _INJECTION_PREFIX = "注射用"
 
 
-@dataclass(frozen=True)
-class ResolvedName:
+class ResolvedName(NamedTuple):
     """Ingredients of a printed name, with per-unit strengths where the name gives them."""
 
     components: tuple[tuple[int, float, str], ...]   # (ingredient, amount, unit)
@@ -40,7 +45,11 @@ class DrugNameResolver:
         self._controls = {clean_lower(name): control
                           for name, control in lexicon.name_controls.items()}
         self._forms = {clean_lower(suffix): entry for suffix, entry in lexicon.forms.items()}
-        self._suffixes = sorted(self._forms, key=len, reverse=True)
+        self._suffix_lengths: dict[str, list[int]] = {}
+        for suffix in self._forms:
+            self._suffix_lengths.setdefault(suffix[-1], []).append(len(suffix))
+        for lengths in self._suffix_lengths.values():
+            lengths.sort(reverse=True)
         injection = self._forms.get("注射剂") or self._forms.get("注射液")
         self._injection_form = injection if injection is not None else (-1, 0)
         self._automaton = ahocorasick.Automaton()
@@ -62,14 +71,18 @@ class DrugNameResolver:
 
     def _resolve(self, printed: str) -> ResolvedName | None:
         text = clean_lower(printed)
-        strength_match = STRENGTH_IN_NAME.search(text)
-        name_strength = parse_specification(strength_match.group(0)) if strength_match \
-            else Specification()
-        bare = STRENGTH_IN_NAME.sub("", text)
-        unbracketed = _BRACKETS.sub("", bare)
+        name_strength = _NO_STRENGTH
+        bare = text
+        if _has_digit(text):
+            strength_match = STRENGTH_IN_NAME.search(text)
+            if strength_match:
+                name_strength = parse_specification(strength_match.group(0))
+                bare = STRENGTH_IN_NAME.sub("", text)
+        unbracketed = _BRACKETS.sub("", bare) if ("(" in bare or "[" in bare) else bare
         base, form, release = self._strip_form(unbracketed)
-        for candidate in (text, bare, unbracketed, base):
-            components = self._names.get(candidate)
+        names = self._names
+        for candidate in (base, text, bare, unbracketed):
+            components = names.get(candidate)
             if components is not None:
                 return ResolvedName(components, self._controls.get(candidate, -1), form,
                                     release, name_strength)
@@ -86,12 +99,18 @@ class DrugNameResolver:
         if text.startswith(_INJECTION_PREFIX):
             text = text[len(_INJECTION_PREFIX):]
             form, release = self._injection_form
-        for suffix in self._suffixes:
-            if text.endswith(suffix) and len(text) > len(suffix):
-                form, release = self._forms[suffix]
-                text = text[: -len(suffix)]
-                break
-        return text, form, release
+        fallback: tuple[str, int, int] | None = None
+        forms, names, size = self._forms, self._names, len(text)
+        for length in self._suffix_lengths.get(text[-1:], ()):
+            if size > length:
+                entry = forms.get(text[-length:])
+                if entry is not None:
+                    base = text[:-length]
+                    if base in names:
+                        return base, entry[0], entry[1]
+                    if fallback is None:
+                        fallback = (base, entry[0], entry[1])
+        return fallback if fallback is not None else (text, form, release)
 
     def _scan(self, text: str) -> tuple[tuple[tuple[int, float, str], ...], list[str]] | None:
         """Leftmost-longest, non-overlapping known names inside ``text``: their

@@ -71,6 +71,7 @@ class Normaliser:
         self._routes = {clean_lower(k): v for k, v in self.lexicon.route_names.items()}
         self._route_words = sorted(self._routes, key=len, reverse=True)
         self._allergy_automaton = self._build_allergy_automaton()
+        self._condition_cache: dict[str, frozenset[int]] = {}
 
     def _build_allergy_automaton(self) -> ahocorasick.Automaton:
         automaton = ahocorasick.Automaton()
@@ -89,15 +90,21 @@ class Normaliser:
     # -- patient --------------------------------------------------------------------
 
     def conditions(self, diagnoses: list[pb.Diagnosis]) -> frozenset[int]:
-        prefixes = self.lexicon.icd_prefixes
         found: set[int] = set()
         for diagnosis in diagnoses:
-            for code in icd_variants(diagnosis.icd10):
-                for end in range(1, len(code) + 1):
-                    condition = prefixes.get(code[:end])
-                    if condition is not None:
-                        found.add(condition)
+            found.update(self._conditions_of(diagnosis.icd10))
         return frozenset(found)
+
+    def _conditions_of(self, icd10: str) -> frozenset[int]:
+        """Condition ids an ICD-10 code satisfies (every KB prefix it starts with)."""
+        cached = self._condition_cache.get(icd10)
+        if cached is None:
+            prefixes = self.lexicon.icd_prefixes
+            cached = frozenset(prefixes[code[:end]] for code in icd_variants(icd10)
+                               for end in range(1, len(code) + 1) if code[:end] in prefixes)
+            if len(self._condition_cache) < 100_000:
+                self._condition_cache[icd10] = cached
+        return cached
 
     def allergies(self, allergies: list[pb.Allergy]) -> tuple[frozenset[int], frozenset[int]]:
         ingredients: set[int] = set()

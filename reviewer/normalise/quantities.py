@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kernels.model import AMOUNT_MMOL, MASS_MG, UNITS_IU, VOLUME_ML
 from reviewer.normalise.text import clean_lower
@@ -69,6 +70,7 @@ def parse_amount(value: float, unit: str) -> tuple[float, int]:
     return value * factor, kind
 
 
+@lru_cache(maxsize=65536)
 def parse_specification(text: str) -> Specification:
     """Parse ``0.5g*20片``, ``10ml:1.5g``, ``250ml:0.9%``, ``40万U*10支``."""
     spec = clean_lower(text)
