@@ -4,32 +4,61 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from reviewer.admin import AdminService
 from reviewer.config import Config
 from reviewer.engine import ReviewEngine
+from reviewer.pharmacist import PharmacistService
 from reviewer.service import ReviewService
 from reviewer.store import ReviewStore
+from reviewer.store.postgres import PostgresStore
+from reviewer.store.sql_store import SqlStore
 from reviewer.store.sqlite import SqliteStore
-from reviewer.v1 import review_pb2, review_pb2_grpc
+from reviewer.v1 import (admin_pb2, admin_pb2_grpc, pharmacist_pb2, pharmacist_pb2_grpc,
+                         review_pb2, review_pb2_grpc)
+from reviewer.watch import ChangeHub
 
 log = logging.getLogger(__name__)
 
 SERVICE_NAMES = (
     review_pb2.DESCRIPTOR.services_by_name["ReviewService"].full_name,
+    pharmacist_pb2.DESCRIPTOR.services_by_name["PharmacistService"].full_name,
+    admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
 )
+#: How often each replica looks for held reviews past their deadline.
+TIMEOUT_POLL_SECONDS = 0.25
 
 
-def open_store(config: Config) -> ReviewStore:
-    """SQLite under the data directory unless a database URL names another backend."""
+def open_store(config: Config) -> SqlStore:
+    """SQLite under the data directory unless a PostgreSQL URL is configured."""
     if config.database_url:
-        raise SystemExit("database_url: only the embedded SQLite store is available "
-                         "in this build")
+        if not config.database_url.startswith(("postgresql://", "postgres://")):
+            raise SystemExit("database_url: only postgresql:// URLs are supported")
+        return PostgresStore(config.database_url.replace("postgres://", "postgresql://", 1))
     return SqliteStore(config.sqlite_path)
+
+
+async def fire_timeouts(store: ReviewStore, stop: asyncio.Event,
+                        interval: float = TIMEOUT_POLL_SECONDS) -> None:
+    """Apply due timeout actions until ``stop``; safe on every replica at once."""
+    while not stop.is_set():
+        try:
+            fired = await store.fire_timeouts(int(time.time() * 1000))
+            for review in fired:
+                log.info("timeout fired", extra={"review": {
+                    "review_id": review.review_id, "state": review.state}})
+        except Exception:
+            log.exception("timeout sweep failed")
+        try:
+            await asyncio.wait_for(stop.wait(), interval)
+        except asyncio.TimeoutError:
+            pass
 
 
 @dataclass
@@ -39,14 +68,18 @@ class RunningServer:
     server: grpc.aio.Server
     port: int
     health: health.aio.HealthServicer
-    store: ReviewStore
+    store: SqlStore
     engine: ReviewEngine
     grace_seconds: float
+    stopping: asyncio.Event
+    timeouts: asyncio.Task[None]
 
     async def stop(self) -> None:
         """Report NOT_SERVING first, let calls in flight finish, then close the store."""
         await self.health.enter_graceful_shutdown()
+        self.stopping.set()
         await self.server.stop(self.grace_seconds)
+        await self.timeouts
         await self.store.close()
         log.info("server stopped")
 
@@ -55,12 +88,17 @@ async def start_server(config: Config, engine: ReviewEngine | None = None) -> Ru
     """Build and start the server; ``port`` is the one actually bound (for ``:0``)."""
     engine = engine or await asyncio.to_thread(ReviewEngine, config)
     store = open_store(config)
+    hub = ChangeHub(asyncio.get_running_loop())
+    store.subscribe(hub.changed_threadsafe)
     await store.start()
     server = grpc.aio.server(options=[
         ("grpc.so_reuseport", 0),
         ("grpc.max_receive_message_length", 4 * 1024 * 1024),
     ])
-    review_pb2_grpc.add_ReviewServiceServicer_to_server(ReviewService(engine, store), server)
+    review_pb2_grpc.add_ReviewServiceServicer_to_server(ReviewService(engine, store, hub), server)
+    pharmacist_pb2_grpc.add_PharmacistServiceServicer_to_server(
+        PharmacistService(config, store, hub), server)
+    admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminService(engine), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -74,7 +112,10 @@ async def start_server(config: Config, engine: ReviewEngine | None = None) -> Ru
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("serving on %s (port %d), knowledge base %s", config.listen, port,
              engine.runtime.version)
-    return RunningServer(server, port, health_servicer, store, engine, config.grace_seconds)
+    stopping = asyncio.Event()
+    timeouts = asyncio.create_task(fire_timeouts(store, stopping))
+    return RunningServer(server, port, health_servicer, store, engine, config.grace_seconds,
+                         stopping, timeouts)
 
 
 async def serve(config: Config) -> None:

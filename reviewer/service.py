@@ -8,16 +8,18 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
 
+from reviewer.config import TimeoutRule
 from reviewer.engine import ReviewEngine
 from reviewer.errors import Errors, ReviewError
 from reviewer.store import ReviewStore, StoredReview
 from reviewer.v1 import review_pb2 as pb
 from reviewer.v1 import review_pb2_grpc
+from reviewer.watch import ChangeHub, wait
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ _FINAL_STATES = {pb.FINAL_BY_SYSTEM, pb.APPROVED, pb.DOUBLE_SIGNED, pb.RELEASED_
                  pb.TIMEOUT_BLOCKED, pb.SUPERSEDED}
 
 T = TypeVar("T")
+#: A waiting stream re-reads the store at least this often, whatever it hears.
+WATCH_POLL_SECONDS = 2.0
 
 
 def new_review_id(now_ms: int) -> str:
@@ -67,7 +71,7 @@ def maps_errors(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[
 
 def decision_of(review: StoredReview) -> pb.Decision:
     """The HIS's view of a stored review's decision."""
-    verdict = review.final_verdict or (review.verdict if review.state == pb.FINAL_BY_SYSTEM else 0)
+    verdict = review.final_verdict or review.verdict
     return pb.Decision(
         review_id=review.review_id, state=review.state, verdict=verdict,
         final=review.state in _FINAL_STATES, reason_code=review.reason_code or "",
@@ -79,22 +83,39 @@ def decision_of(review: StoredReview) -> pb.Decision:
 class ReviewService(review_pb2_grpc.ReviewServiceServicer):
     """Reviews at signing time and answers questions about held prescriptions."""
 
-    def __init__(self, engine: ReviewEngine, store: ReviewStore,
+    def __init__(self, engine: ReviewEngine, store: ReviewStore, hub: ChangeHub,
                  clock: Callable[[], float] = time.time) -> None:
         self.engine = engine
         self.store = store
+        self.hub = hub
         self.clock = clock
 
-    def _deadline_ms(self, request: pb.ReviewRequest, now_ms: int) -> int:
+    def _timeout_rule(self, request: pb.ReviewRequest) -> TimeoutRule:
+        """The timeout rule for this kind of prescription at this level of unit."""
         timeouts = self.engine.config.timeouts
         kind = _KIND_NAMES.get(request.kind, "outpatient")
         level = timeouts.levels.get(_LEVEL_NAMES.get(request.unit_level, ""), {})
-        rule = level.get(kind) or timeouts.kinds.get(kind)
-        return now_ms + int(rule.seconds * 1000) if rule else 0
+        return level.get(kind) or timeouts.kinds.get(kind) or TimeoutRule(180.0, "release")
+
+    def _deadline_ms(self, request: pb.ReviewRequest, now_ms: int) -> int:
+        return now_ms + int(self._timeout_rule(request).seconds * 1000)
 
     @maps_errors
     async def Review(self, request: pb.ReviewRequest,
                      context: grpc.aio.ServicerContext) -> pb.ReviewResponse:
+        return await self._review(request, None)
+
+    @maps_errors
+    async def Revise(self, request: pb.ReviseRequest,
+                     context: grpc.aio.ServicerContext) -> pb.ReviewResponse:
+        if not request.revises_review_id:
+            raise Errors.E102.error(field="revises_review_id")
+        if not request.HasField("prescription"):
+            raise Errors.E102.error(field="prescription")
+        return await self._review(request.prescription, request.revises_review_id)
+
+    async def _review(self, request: pb.ReviewRequest,
+                      revises: str | None) -> pb.ReviewResponse:
         now = self.clock()
         now_ms = int(now * 1000)
         outcome = self.engine.review(request, dt.datetime.fromtimestamp(now, dt.timezone.utc))
@@ -112,7 +133,8 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
             response=response.SerializeToString(), verdict=outcome.verdict,
             state=response.state, kind=request.kind, unit_level=request.unit_level,
             kb_version=outcome.knowledge_base_version, created_ms=now_ms,
-            deadline_ms=response.deadline_unix_ms))
+            deadline_ms=response.deadline_unix_ms, revises=revises,
+            timeout_action=self._timeout_rule(request).action), revises)
         if replayed:
             response = pb.ReviewResponse.FromString(stored.response)
             response.state = stored.state
@@ -130,3 +152,42 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
         if review is None:
             raise Errors.E201.error(review_id=request.review_id)
         return decision_of(review)
+
+    @maps_errors
+    async def DoubleSign(self, request: pb.DoubleSignRequest,
+                         context: grpc.aio.ServicerContext) -> pb.Decision:
+        if not request.review_id:
+            raise Errors.E102.error(field="review_id")
+        if not request.prescriber_id.strip():
+            raise Errors.E102.error(field="prescriber_id")
+        if not request.reason.strip():
+            raise Errors.E101.error(field="reason", problem="a double signature needs a reason")
+        now_ms = int(self.clock() * 1000)
+        review = await self.store.get(request.review_id)
+        if review is None:
+            raise Errors.E201.error(review_id=request.review_id)
+        original = pb.ReviewRequest.FromString(review.request)
+        review = await self.store.double_sign(
+            request.review_id, request.prescriber_id, now_ms, request.reason,
+            self._deadline_ms(original, now_ms))
+        return decision_of(review)
+
+    async def WatchDecision(self, request: pb.WatchDecisionRequest,
+                            context: grpc.aio.ServicerContext) -> AsyncIterator[pb.Decision]:
+        """Send the current decision, then each change, until a final state."""
+        try:
+            with self.hub.review(request.review_id) as changed:
+                last = None
+                while True:
+                    review = await self.store.get(request.review_id)
+                    if review is None:
+                        raise Errors.E201.error(review_id=request.review_id)
+                    decision = decision_of(review)
+                    if decision != last:
+                        yield decision
+                        last = decision
+                    if decision.final:
+                        return
+                    await wait(changed, WATCH_POLL_SECONDS)
+        except ReviewError as exc:
+            await context.abort(STATUS_BY_KIND[exc.kind], exc.message)

@@ -13,6 +13,7 @@ from knowledge_base.compiler import CompiledKnowledge, load_and_compile
 from reviewer.config import Config, load_config
 from reviewer.engine import ReviewEngine
 from reviewer.server import RunningServer, start_server
+from tests import pg
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
 
@@ -62,9 +63,27 @@ class ServerThread:
         self._thread.join(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pg.PostgresServer]:
+    """One real PostgreSQL server for the session (initdb + pg_ctl in a temp dir)."""
+    if not pg.available():
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    with pg.running_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_config(request: pytest.FixtureRequest, tmp_path: Path) -> Config:
+    """The same tests run against the embedded SQLite store and a real PostgreSQL."""
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres")
+        return make_config(tmp_path, database_url=server.new_database())
+    return make_config(tmp_path)
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerThread]:
-    running = ServerThread(make_config(tmp_path)).start()
+def server(backend_config: Config) -> Iterator[ServerThread]:
+    running = ServerThread(backend_config).start()
     yield running
     running.stop()
 

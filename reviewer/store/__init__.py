@@ -32,6 +32,7 @@ class StoredReview:
     pharmacist_id: str | None = None
     reason_code: str | None = None
     reason: str | None = None
+    timeout_action: str = "release"
 
     @classmethod
     def columns(cls) -> tuple[str, ...]:
@@ -45,16 +46,52 @@ class StoredReview:
         return cls(*values)
 
 
+@dataclass(frozen=True)
+class AuditEvent:
+    """One line of a review's audit trail."""
+
+    review_id: str
+    at_ms: int
+    actor: str
+    action: str
+    detail: str
+
+
 class ReviewStore(Protocol):
-    """What the service needs from a backend (SQLite embedded, PostgreSQL for replicas)."""
+    """What the service needs from a backend (SQLite embedded, PostgreSQL for replicas).
+
+    Every write is committed before it returns; a state change also wakes watchers on
+    every replica (``subscribe``).
+    """
 
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
 
-    async def insert(self, review: StoredReview) -> tuple[StoredReview, bool]:
-        """Persist a new review durably; on an idempotency-key hit return the stored one
-        and True."""
-        ...
+    async def insert(self, review: StoredReview, revises: str | None = None
+                     ) -> tuple[StoredReview, bool]: ...
 
     async def get(self, review_id: str) -> StoredReview | None: ...
+
+    async def queue(self, limit: int) -> list[StoredReview]: ...
+
+    async def depth_by_kind(self) -> dict[int, int]: ...
+
+    async def events(self, review_id: str) -> list[AuditEvent]: ...
+
+    async def claim(self, review_id: str, pharmacist: str, now_ms: int,
+                    lease_ms: int) -> StoredReview: ...
+
+    async def release_claim(self, review_id: str, pharmacist: str,
+                            now_ms: int) -> StoredReview: ...
+
+    async def decide(self, review_id: str, pharmacist: str, now_ms: int, approve: bool,
+                     final_verdict: int, reason_code: str, reason: str) -> StoredReview: ...
+
+    async def annotate(self, review_id: str, actor: str, now_ms: int,
+                       note: str) -> AuditEvent: ...
+
+    async def double_sign(self, review_id: str, prescriber: str, now_ms: int, reason: str,
+                          deadline_ms: int) -> StoredReview: ...
+
+    async def fire_timeouts(self, now_ms: int) -> list[StoredReview]: ...

@@ -24,6 +24,7 @@ CREATE TABLE reviews (
     pharmacist_id    TEXT,
     reason_code      TEXT,
     reason           TEXT,
+    timeout_action   TEXT NOT NULL DEFAULT 'release',
     UNIQUE (unit_id, prescription_id, version)
 );
 CREATE INDEX reviews_open ON reviews (state, deadline_ms);

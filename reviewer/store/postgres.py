@@ -1,0 +1,88 @@
+"""PostgreSQL store: several replicas behind one address share one database.
+
+Writes group-commit like the SQLite store. Every state change also sends
+``pg_notify('reviewer_changes', review_id)`` inside its transaction, so a replica whose
+HIS is waiting hears about a pharmacist's decision made on another replica as soon as it
+commits (LISTEN on a dedicated connection).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from yoyo import get_backend, read_migrations
+
+from reviewer.store.sql_store import SqlStore
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations") / "postgresql"
+CHANNEL = "reviewer_changes"
+
+
+class PostgresStore(SqlStore):
+    """The multi-replica store."""
+
+    placeholder = "%s"
+    notify_sql = f"SELECT pg_notify('{CHANNEL}', %s)"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self._listen: psycopg.Connection[Any] | None = None
+        self._listener: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def migrate(self) -> None:
+        url = self.url.replace("postgresql://", "postgresql+psycopg://", 1)
+        backend = get_backend(url)
+        with backend.lock():
+            backend.apply_migrations(backend.to_apply(read_migrations(str(MIGRATIONS))))
+
+    def connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url, autocommit=False)
+
+    def begin(self, connection: Any) -> None:
+        pass  # psycopg opens the transaction on the first statement
+
+    def commit(self, connection: Any) -> None:
+        connection.commit()
+
+    def rollback(self, connection: Any) -> None:
+        connection.rollback()
+
+    async def start(self) -> None:
+        await super().start()
+        self._listen = psycopg.connect(self.url, autocommit=True)
+        self._listen.execute(f"LISTEN {CHANNEL}")
+        self._listener = threading.Thread(target=self._listen_loop, name="pg-listen", daemon=True)
+        self._listener.start()
+
+    def _listen_loop(self) -> None:
+        assert self._listen is not None
+        while not self._stopping.is_set():
+            try:
+                for notification in self._listen.notifies(timeout=0.5):
+                    self._dispatch([notification.payload])
+            except psycopg.Error:
+                if not self._stopping.is_set():
+                    log.exception("LISTEN connection failed")
+                return
+
+    def _dispatch(self, changed: list[str]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(changed)
+            except Exception:
+                log.exception("store listener failed")
+
+    async def close(self) -> None:
+        self._stopping.set()
+        if self._listener is not None:
+            import asyncio
+            await asyncio.to_thread(self._listener.join)
+        if self._listen is not None:
+            self._listen.close()
+        await super().close()
