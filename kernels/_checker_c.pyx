@@ -846,20 +846,23 @@ cdef class Checker:
                     and not narcotic_right and not self._seen(C_PRESCRIBER_NARCOTIC, line.item)):
                 out.append(make(C_PRESCRIBER_NARCOTIC, CONTRAINDICATED, line.item, -1, ing, -1, -1))
 
-            # quantity
-            if (kind >= 0 and kind < 5 and self.kind_days[kind] >= 0
+            # quantity: a controlled drug's own limit replaces the general days limit
+            limit = NULL
+            if 0 < line.control < 6 and kind >= 0 and kind < 5 and 0 <= line.release < 3:
+                limit = &self.limits[line.control][line.release][cancer][kind]
+                if limit.fact < 0 and limit.max_days <= -2.0:
+                    limit = NULL
+            if (limit == NULL and kind >= 0 and kind < 5 and self.kind_days[kind] >= 0
                     and line.days > self.kind_days[kind] + EPS
                     and not self._seen(C_QUANTITY_DAYS, line.item)):
                 out.append(make(C_QUANTITY_DAYS, MODERATE, line.item, -1, ing, -1, self.kind_fact[kind]))
-            if 0 < line.control < 6 and kind >= 0 and kind < 5 and 0 <= line.release < 3:
-                limit = &self.limits[line.control][line.release][cancer][kind]
-                if limit.fact >= 0 or limit.max_days > -2.0:
-                    if ((limit.max_days >= 0 and line.days > limit.max_days + EPS) or
-                            (limit.max_doses >= 0 and line.per_day > 0 and line.days > 0
-                             and line.per_day * line.days > limit.max_doses + EPS)):
-                        if not self._seen(C_QUANTITY_CONTROLLED, line.item):
-                            out.append(make(C_QUANTITY_CONTROLLED, MAJOR, line.item, -1, ing, -1,
-                                            limit.fact))
+            if limit != NULL and (
+                    (limit.max_days >= 0 and line.days > limit.max_days + EPS) or
+                    (limit.max_doses >= 0 and line.per_day > 0 and line.days > 0
+                     and line.per_day * line.days > limit.max_doses + EPS)):
+                if not self._seen(C_QUANTITY_CONTROLLED, line.item):
+                    out.append(make(C_QUANTITY_CONTROLLED, MAJOR, line.item, -1, ing, -1,
+                                    limit.fact))
             if line.supply_ratio >= 0 and (line.supply_ratio > self.over_ratio
                                            or line.supply_ratio < self.under_ratio):
                 if not self._seen(C_QUANTITY_INCONSISTENT, line.item):

@@ -393,16 +393,17 @@ class Checker:
                   seen: set[tuple[int, int]]) -> None:
         t = self.tables
         days = line.days
+        control = line.control
+        limit = t.controlled_limits.get(
+            (control, line.release, 1 if rx.cancer_pain else 0, rx.kind)) if control > 0 else None
+        # A controlled drug's own per-prescription limit replaces the general days limit.
         max_days, fact = t.kind_limits[rx.kind]
-        if (max_days >= 0 and days > max_days + _EPS
+        if (limit is None and max_days >= 0 and days > max_days + _EPS
                 and (R.QUANTITY_DAYS, line.item) not in seen):
             seen.add((R.QUANTITY_DAYS, line.item))
             out.append(RawFinding(R.QUANTITY_DAYS, R.MODERATE, line.item, -1,
                                   line.ingredient, -1, fact))
-        control = line.control
         if control > 0:
-            limit = t.controlled_limits.get(
-                (control, line.release, 1 if rx.cancer_pain else 0, rx.kind))
             if limit is not None:
                 limit_days, limit_doses, limit_fact = limit
                 over = (limit_days >= 0 and days > limit_days + _EPS) or (

@@ -354,9 +354,10 @@ def _limits(b: _Builder) -> tuple[tuple[tuple[float, int], ...],
     kind_limits: list[tuple[float, int]] = [(-1.0, -1)] * 5
     controlled: dict[tuple[int, int, int, int], tuple[float, float, int]] = {}
     rows = b.kb.rows("prescription_limits.csv")
-    # 'any' rows first so that a row naming a kind, form or cancer-pain status wins.
-    rows = sorted(rows, key=lambda r: sum(r[c] != "any" for c in
-                                          ("kind", "form_release", "cancer_pain")))
+    # 'any' rows first so that a more specific row wins; naming the prescription kind
+    # outranks naming the form or cancer pain (住院 1-day rule over the 3-day one).
+    rows = sorted(rows, key=lambda r: tuple(r[c] != "any" for c in
+                                            ("kind", "form_release", "cancer_pain")))
     for row in rows:
         kinds = list(_KIND.values()) if row["kind"] == "any" else [_KIND[row["kind"]]]
         days = row["max_days"] if row["max_days"] is not None else -1.0

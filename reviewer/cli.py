@@ -128,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=Path)
     check.set_defaults(func=cmd_check)
 
+    queue = sub.add_parser("queue", help="the pharmacist's terminal client")
+    from reviewer import queue_cli
+    queue_cli.add_arguments(queue)
+    queue.set_defaults(func=lambda args: queue_cli.run(args))
+
     kb = sub.add_parser("kb", help="validate, compile, diff and count the knowledge base")
     from knowledge_base import cli as kb_cli
     kb_cli.add_arguments(kb)

@@ -108,3 +108,33 @@ def test_check_reviews_every_line_and_names_a_bad_one(tmp_path: Path) -> None:
     assert set(finding["ingredients"]) == {"warfarin", "acetylsalicylic_acid"}
     assert f"{path}:2:" in result.stderr
     assert f"{path}:3: items[0].dose: must be > 0" in result.stderr
+
+
+def test_queue_client_lists_shows_claims_and_rejects(tmp_path: Path) -> None:
+    from reviewer.config import load_config
+    from reviewer.v1 import review_pb2_grpc
+    server = ServerThread(load_config(env={}, overrides={
+        "data_dir": tmp_path, "listen": "127.0.0.1:0", "knowledge_dir": FIXTURE_KB})).start()
+    try:
+        with grpc.insecure_channel(server.target) as channel:
+            response = review_pb2_grpc.ReviewServiceStub(channel).Review(
+                request(item("华法林钠片", 2.5, "mg"), item("阿司匹林肠溶片", 100, "mg"),
+                        age_years=70, diagnoses=("I48.9",)), timeout=5)
+        review_id = response.review_id
+        target = ["--target", server.target]
+        listing = _reviewer("queue", *target, "list")
+        assert listing.returncode == 0 and review_id in listing.stdout
+        assert "严重" in listing.stdout and "门诊" in listing.stdout
+        shown = _reviewer("queue", *target, "show", review_id)
+        assert "华法林与阿司匹林" in shown.stdout and "ddi.major.v1" in shown.stdout
+        assert "来源:" in shown.stdout
+        assert _reviewer("queue", *target, "claim", review_id, "--as", "ph-7").returncode == 0
+        other = _reviewer("queue", *target, "claim", review_id, "--as", "ph-8")
+        assert other.returncode == 2 and "FAILED_PRECONDITION" in other.stderr
+        rejected = _reviewer("queue", *target, "reject", review_id, "--as", "ph-7",
+                             "--reason-code", "R05")
+        assert rejected.returncode == 0 and "联合用药不适宜" in rejected.stdout
+        trail = _reviewer("queue", *target, "show", review_id).stdout
+        assert "pharmacist:ph-7" in trail and "rejected" in trail
+    finally:
+        server.stop()

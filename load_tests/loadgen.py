@@ -1,0 +1,211 @@
+"""Load generator for the review service: closed loop for capacity, open loop for latency.
+
+    python -m load_tests.loadgen --target 127.0.0.1:50051 --mode closed --concurrency 64 --duration 60
+    python -m load_tests.loadgen --target 127.0.0.1:50051 --mode open --rate 1000 --duration 60
+
+Closed loop: N outstanding RPCs, each sent as soon as the previous returns. Open loop:
+arrivals on a fixed schedule, latency counted from each request's *scheduled* send time,
+so a stalled server cannot hide its queueing. Every request carries a new prescription
+id, so each response is a new review durably stored before it was acknowledged.
+The mix is built from the knowledge base: mostly routine prescriptions, a share with
+notes, a share held for a pharmacist. Bounded in count and time; loopback only.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+
+from reviewer.v1 import review_pb2 as pb
+from reviewer.v1 import review_pb2_grpc
+
+MAX_REQUESTS = 5_000_000
+
+
+def _item(name: str, dose: float, unit: str, frequency: str = "qd", spec: str = "",
+          route: str = "口服", days: float = 7) -> pb.Item:
+    return pb.Item(drug_name=name, specification=spec, dose=dose, dose_unit=unit,
+                   frequency=frequency, route=route, days=days)
+
+
+#: (share, diagnoses, age in years, items): routine first, then notes, then held.
+MIX: list[tuple[float, tuple[str, ...], int, tuple[pb.Item, ...]]] = [
+    (0.20, ("I10",), 62, (_item("苯磺酸氨氯地平片", 5, "mg", spec="5mg*7片"),
+                          _item("缬沙坦胶囊", 80, "mg", spec="80mg*7粒"))),
+    (0.20, ("E11.9",), 55, (_item("盐酸二甲双胍片", 0.5, "g", "tid", "0.5g*20片"),
+                            _item("阿卡波糖片", 50, "mg", "tid", "50mg*30片"))),
+    (0.15, ("J06.9",), 30, (_item("复方氨酚烷胺片", 1, "片", "bid"),)),
+    (0.10, ("J02.9",), 25, (pb.Item(drug_name="阿莫西林胶囊", specification="0.25g*24粒",
+                                    dose=0.5, dose_unit="g", frequency="tid", route="口服",
+                                    days=5, skin_test=pb.SKIN_TEST_NEGATIVE),)),
+    (0.10, ("I25.1", "E78.5"), 66, (_item("阿司匹林肠溶片", 100, "mg"),
+                                    _item("阿托伐他汀钙片", 20, "mg", "qn"),
+                                    _item("单硝酸异山梨酯缓释片", 40, "mg"))),
+    (0.10, ("K21.0",), 45, (_item("奥美拉唑肠溶胶囊", 20, "mg", "bid"),)),
+    (0.10, ("I48.9",), 72, (_item("华法林钠片", 2.5, "mg"), _item("布洛芬缓释胶囊", 0.3, "g", "bid"))),
+    (0.05, ("J06.9",), 40, (_item("某某神奇胶囊", 2, "粒", "tid"),)),
+]
+
+
+def build_requests(count: int, seed: int = 7) -> list[pb.ReviewRequest]:
+    """``count`` distinct requests drawn from the mix."""
+    rng = random.Random(seed)
+    shares = [share for share, *_ in MIX]
+    requests = []
+    run = f"{time.time_ns():x}"
+    for n in range(count):
+        _, diagnoses, age, items = rng.choices(MIX, weights=shares)[0]
+        requests.append(pb.ReviewRequest(
+            unit_id=f"load-{n % 40}", unit_level=pb.TOWNSHIP_CENTRE,
+            prescription_id=f"{run}-{n}", version=1, kind=pb.OUTPATIENT,
+            prescriber=pb.Prescriber(id="doc", antibiotic_right=pb.RESTRICTED),
+            patient=pb.Patient(pseudonymous_id=f"p{n % 5000}", age_years=age, sex=pb.MALE,
+                               diagnoses=[pb.Diagnosis(icd10=d) for d in diagnoses]),
+            items=list(items)))
+    return requests
+
+
+@dataclass
+class Result:
+    """Latencies (seconds) of completed calls, errors, verdict counts, wall time."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    verdicts: dict[str, int] = field(default_factory=dict)
+    started: float = 0.0
+    finished: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        done = sorted(self.latencies)
+        elapsed = max(self.finished - self.started, 1e-9)
+
+        def pct(p: float) -> float:
+            return done[min(len(done) - 1, int(p * len(done)))] * 1000 if done else float("nan")
+        return {"completed": len(done), "errors": sum(self.errors.values()),
+                "error_kinds": self.errors, "seconds": round(elapsed, 2),
+                "throughput_per_s": round(len(done) / elapsed, 1),
+                "p50_ms": round(pct(0.50), 3), "p95_ms": round(pct(0.95), 3),
+                "p99_ms": round(pct(0.99), 3),
+                "max_ms": round(done[-1] * 1000, 3) if done else float("nan"),
+                "verdicts": self.verdicts}
+
+
+class Progress:
+    """One status line, rewritten every second while the run goes on."""
+
+    def __init__(self, result: Result, label: str, enabled: bool) -> None:
+        self.result, self.label, self.enabled = result, label, enabled
+
+    async def run(self, stop: asyncio.Event) -> None:
+        last = 0
+        while not stop.is_set() and self.enabled:
+            await asyncio.sleep(1.0)
+            done = len(self.result.latencies)
+            recent = sorted(self.result.latencies[last:])
+            p99 = recent[int(0.99 * (len(recent) - 1))] * 1000 if recent else 0.0
+            sys.stderr.write(f"\r{self.label}: {done} done, {done - last}/s, p99 {p99:.2f} ms, "
+                             f"{sum(self.result.errors.values())} errors   ")
+            sys.stderr.flush()
+            last = done
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+async def _call(stub: Any, request: pb.ReviewRequest, result: Result, began: float) -> None:
+    try:
+        response = await stub.Review(request, timeout=10)
+        result.latencies.append(time.monotonic() - began)
+        name = pb.Verdict.Name(response.verdict) if response.verdict else "ECHO"
+        result.verdicts[name] = result.verdicts.get(name, 0) + 1
+    except grpc.aio.AioRpcError as exc:
+        key = exc.code().name
+        result.errors[key] = result.errors.get(key, 0) + 1
+
+
+async def closed_loop(target: str, concurrency: int, duration: float, requests: list[pb.ReviewRequest],
+                      channels: int = 4, progress: bool = True) -> Result:
+    result = Result()
+    pool = [grpc.aio.insecure_channel(target) for _ in range(channels)]
+    stubs = [review_pb2_grpc.ReviewServiceStub(c) for c in pool]
+    source = itertools.cycle(requests) if len(requests) >= MAX_REQUESTS else iter(requests)
+    stop = asyncio.Event()
+    ticker = asyncio.create_task(Progress(result, "closed loop", progress).run(stop))
+    result.started = time.monotonic()
+    end = result.started + duration
+
+    async def worker(n: int) -> None:
+        stub = stubs[n % len(stubs)]
+        for request in source:
+            now = time.monotonic()
+            if now >= end:
+                return
+            await _call(stub, request, result, now)
+
+    await asyncio.gather(*(worker(n) for n in range(concurrency)))
+    result.finished = time.monotonic()
+    stop.set()
+    await ticker
+    for channel in pool:
+        await channel.close()
+    return result
+
+
+async def open_loop(target: str, rate: float, duration: float, requests: list[pb.ReviewRequest],
+                    channels: int = 4, progress: bool = True) -> Result:
+    result = Result()
+    pool = [grpc.aio.insecure_channel(target) for _ in range(channels)]
+    stubs = [review_pb2_grpc.ReviewServiceStub(c) for c in pool]
+    stop = asyncio.Event()
+    ticker = asyncio.create_task(Progress(result, f"open loop {rate:g}/s", progress).run(stop))
+    total = min(int(rate * duration), len(requests))
+    tasks: set[asyncio.Task[None]] = set()
+    result.started = start = time.monotonic()
+    for n in range(total):
+        scheduled = start + n / rate
+        delay = scheduled - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(_call(stubs[n % len(stubs)], requests[n], result, scheduled))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.gather(*tasks)
+    result.finished = time.monotonic()
+    stop.set()
+    await ticker
+    for channel in pool:
+        await channel.close()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", default="127.0.0.1:50051")
+    parser.add_argument("--mode", choices=("closed", "open"), default="closed")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rate", type=float, default=1000.0)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--channels", type=int, default=4)
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.target.startswith(("127.", "localhost", "[::1]")):
+        parser.error("load is only sent to loopback addresses")
+    count = int(args.rate * args.duration) if args.mode == "open" else 400_000
+    requests = build_requests(min(count, MAX_REQUESTS))
+    runner = closed_loop(args.target, args.concurrency, args.duration, requests, args.channels,
+                         not args.quiet) if args.mode == "closed" else \
+        open_loop(args.target, args.rate, args.duration, requests, args.channels, not args.quiet)
+    print(json.dumps(asyncio.run(runner).summary(), ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
