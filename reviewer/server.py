@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 import time
 from dataclasses import dataclass
 
@@ -118,8 +119,14 @@ async def start_server(config: Config, engine: ReviewEngine | None = None) -> Ru
                          stopping, timeouts)
 
 
+#: The store's writer thread needs the GIL back after every SQLite call; with the
+#: default 5 ms switch interval it waits behind the event loop and commits stall.
+GIL_SWITCH_INTERVAL = 0.0002
+
+
 async def serve(config: Config) -> None:
     """Run until SIGTERM or SIGINT; SIGHUP reloads the knowledge base."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     running = await start_server(config)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -87,7 +87,6 @@ def insert(db: Db, review: StoredReview, revises: str | None) -> tuple[StoredRev
             raise Errors.E302.error(version=review.version, previous=old.version)
     values = tuple(getattr(review, c) for c in COLUMNS)
     if db.execute(INSERT, values).rowcount == 1:
-        event(db, review.review_id, review.created_ms, "system", "reviewed", str(review.verdict))
         if revises is not None:
             db.execute("UPDATE reviews SET state = ?, superseded_by = ? WHERE review_id = ?",
                        (SUPERSEDED, review.review_id, revises))
@@ -121,9 +120,13 @@ def depth_by_kind(db: Db) -> dict[int, int]:
 
 
 def events(db: Db, review_id: str) -> list[AuditEvent]:
+    """The audit trail: the system's review (from the review row itself, which saves a
+    write per review), then every recorded action in order."""
+    review = fetch(db, review_id)
     rows = db.execute("SELECT review_id, at_ms, actor, action, detail FROM review_events "
                       "WHERE review_id = ? ORDER BY event_id", (review_id,)).fetchall()
-    return [AuditEvent(*row) for row in rows]
+    return [AuditEvent(review_id, review.created_ms, "system", "reviewed", str(review.verdict)),
+            *(AuditEvent(*row) for row in rows)]
 
 
 def _refuse(db: Db, review_id: str, pharmacist: str, now_ms: int, action: str) -> None:

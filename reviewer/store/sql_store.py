@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from reviewer.errors import Errors
+from reviewer.errors import Errors, ReviewError
 from reviewer.store import AuditEvent, StoredReview
 from reviewer.store import operations as ops
 from reviewer.store.operations import Db
@@ -107,31 +107,29 @@ class SqlStore:
 
     def _run_batch(self, connection: Any, batch: list[tuple[Work, asyncio.Future[Any],
                                                               asyncio.AbstractEventLoop]]) -> None:
-        results: list[tuple[bool, Any]] = []
-        db = Db(connection, self.placeholder, self.notify_sql)
+        """One transaction for the whole batch. Operations raise their domain errors
+        before they write anything, so those need no rollback; any other failure rolls
+        the batch back and runs each operation again in a transaction of its own."""
         started = time.perf_counter()
+        db = Db(connection, self.placeholder, self.notify_sql)
         try:
             self.begin(connection)
+            results = []
             for work, _, _ in batch:
-                connection.execute("SAVEPOINT item")
-                mark = len(db.changed)
                 try:
                     results.append((True, work(db)))
-                    connection.execute("RELEASE SAVEPOINT item")
-                except Exception as exc:  # one bad operation must not fail its batch-mates
-                    connection.execute("ROLLBACK TO SAVEPOINT item")
-                    connection.execute("RELEASE SAVEPOINT item")
-                    del db.changed[mark:]
+                except ReviewError as exc:
                     results.append((False, exc))
             self.commit(connection)
-        except Exception as exc:
-            log.exception("store batch commit failed")
-            try:
-                self.rollback(connection)
-            except Exception:
-                pass
-            results = [(False, exc)] * len(batch)
-            db.changed.clear()
+        except Exception:
+            self._rollback_quietly(connection)
+            if len(batch) == 1:
+                log.exception("store write failed")
+                results, db = [(False, Errors.E501.error())], Db(connection)
+            else:
+                for one in batch:
+                    self._run_batch(connection, [one])
+                return
         self.commit_seconds(time.perf_counter() - started, len(batch))
         if db.changed:
             for listener in self._listeners:
@@ -142,14 +140,21 @@ class SqlStore:
         for (ok, value), (_, future, loop) in zip(results, batch):
             loop.call_soon_threadsafe(_settle, future, ok, value)
 
+    def _rollback_quietly(self, connection: Any) -> None:
+        try:
+            self.rollback(connection)
+        except Exception:
+            log.exception("rollback failed")
+
     async def write(self, work: Work) -> Any:
         """Run ``work(db)`` in the next batch; return once its batch has committed."""
-        if self._thread is None:
-            raise Errors.E501.error()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
+        if self._thread is None:
+            raise Errors.E501.error()
         self._queue.put((work, future, loop))
         return await future
+
 
     async def read(self, work: Work) -> Any:
         def run() -> Any:
