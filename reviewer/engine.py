@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,8 @@ class ReviewEngine:
         self.policy = VerdictPolicy(config.policy)
         self._code_maps = load_code_maps(config.code_maps_dir)
         self.runtime = runtime or self.build_runtime(config.knowledge_dir)
+        #: Called with the new version after each successful reload.
+        self.on_reload: list[Callable[[str], None]] = []
         log.info("knowledge base %s loaded; kernel %s", self.runtime.version, IMPLEMENTATION)
 
     def build_runtime(self, directory: Path) -> KnowledgeRuntime:
@@ -78,6 +81,8 @@ class ReviewEngine:
         runtime = self.build_runtime(directory or self.config.knowledge_dir)
         self.runtime = runtime
         log.info("knowledge base reloaded: %s", runtime.version)
+        for callback in self.on_reload:
+            callback(runtime.version)
         return runtime.version
 
     def review(self, request: pb.ReviewRequest, now: dt.datetime) -> ReviewOutcome:

@@ -8,6 +8,7 @@ import grpc
 
 from reviewer.config import Config
 from reviewer.errors import Errors, ReviewError
+from reviewer.metrics import Metrics
 from reviewer.service import STATUS_BY_KIND, decision_of, maps_errors
 from reviewer.store import AuditEvent, ReviewStore, StoredReview
 from reviewer.v1 import pharmacist_pb2 as ph
@@ -51,11 +52,12 @@ def _pharmacist(value: str) -> str:
 class PharmacistService(pharmacist_pb2_grpc.PharmacistServiceServicer):
     """The county centre's pharmacists work the queue through this service."""
 
-    def __init__(self, config: Config, store: ReviewStore, hub: ChangeHub,
+    def __init__(self, config: Config, store: ReviewStore, hub: ChangeHub, metrics: Metrics,
                  clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.store = store
         self.hub = hub
+        self.metrics = metrics
         self.clock = clock
 
     def _now_ms(self) -> int:
@@ -123,6 +125,7 @@ class PharmacistService(pharmacist_pb2_grpc.PharmacistServiceServicer):
         review = await self.store.decide(
             request.review_id, _pharmacist(request.pharmacist_id), self._now_ms(), True,
             pb.PASS_WITH_NOTES, "", request.note)
+        self.metrics.observe_decision("approved", review.created_ms, review.decided_ms)
         return decision_of(review)
 
     @maps_errors
@@ -138,6 +141,7 @@ class PharmacistService(pharmacist_pb2_grpc.PharmacistServiceServicer):
         review = await self.store.decide(
             request.review_id, _pharmacist(request.pharmacist_id), self._now_ms(), False,
             pb.BLOCK, request.reason_code, reason)
+        self.metrics.observe_decision("rejected", review.created_ms, review.decided_ms)
         return decision_of(review)
 
     @maps_errors

@@ -12,12 +12,16 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from prometheus_client import CollectorRegistry, start_http_server
+
 from reviewer.admin import AdminService
 from reviewer.config import Config
 from reviewer.engine import ReviewEngine
+from reviewer.metrics import Metrics, MetricsInterceptor
 from reviewer.pharmacist import PharmacistService
 from reviewer.service import ReviewService
 from reviewer.store import ReviewStore
+from reviewer.store import operations as ops
 from reviewer.store.postgres import PostgresStore
 from reviewer.store.sql_store import SqlStore
 from reviewer.store.sqlite import SqliteStore
@@ -45,15 +49,19 @@ def open_store(config: Config) -> SqlStore:
     return SqliteStore(config.sqlite_path)
 
 
-async def fire_timeouts(store: ReviewStore, stop: asyncio.Event,
+async def fire_timeouts(store: ReviewStore, stop: asyncio.Event, metrics: Metrics,
                         interval: float = TIMEOUT_POLL_SECONDS) -> None:
     """Apply due timeout actions until ``stop``; safe on every replica at once."""
     while not stop.is_set():
         try:
             fired = await store.fire_timeouts(int(time.time() * 1000))
             for review in fired:
+                metrics.timeouts.labels(review.timeout_action).inc()
+                if review.timeout_action != "escalate":
+                    metrics.observe_decision(f"timeout_{review.timeout_action}",
+                                             review.created_ms, review.decided_ms)
                 log.info("timeout fired", extra={"review": {
-                    "review_id": review.review_id, "state": review.state}})
+                    "review_id": review.review_id, "action": review.timeout_action}})
         except Exception:
             log.exception("timeout sweep failed")
         try:
@@ -74,9 +82,11 @@ class RunningServer:
     grace_seconds: float
     stopping: asyncio.Event
     timeouts: asyncio.Task[None]
+    metrics: Metrics
 
     async def stop(self) -> None:
         """Report NOT_SERVING first, let calls in flight finish, then close the store."""
+        self.metrics.up.set(0)
         await self.health.enter_graceful_shutdown()
         self.stopping.set()
         await self.server.stop(self.grace_seconds)
@@ -85,20 +95,27 @@ class RunningServer:
         log.info("server stopped")
 
 
-async def start_server(config: Config, engine: ReviewEngine | None = None) -> RunningServer:
+async def start_server(config: Config, engine: ReviewEngine | None = None,
+                       metrics: Metrics | None = None) -> RunningServer:
     """Build and start the server; ``port`` is the one actually bound (for ``:0``)."""
     engine = engine or await asyncio.to_thread(ReviewEngine, config)
+    metrics = metrics or Metrics(CollectorRegistry())
+    metrics.set_knowledge_base(engine.runtime.version)
+    engine.on_reload.append(metrics.set_knowledge_base)
     store = open_store(config)
+    store.commit_seconds = metrics.observe_commit
     hub = ChangeHub(asyncio.get_running_loop())
     store.subscribe(hub.changed_threadsafe)
     await store.start()
-    server = grpc.aio.server(options=[
+    metrics.watch_queue(lambda: store.read_sync(ops.depth_by_kind))
+    server = grpc.aio.server(interceptors=[MetricsInterceptor(metrics)], options=[
         ("grpc.so_reuseport", 0),
         ("grpc.max_receive_message_length", 4 * 1024 * 1024),
     ])
-    review_pb2_grpc.add_ReviewServiceServicer_to_server(ReviewService(engine, store, hub), server)
+    review_pb2_grpc.add_ReviewServiceServicer_to_server(
+        ReviewService(engine, store, hub, metrics), server)
     pharmacist_pb2_grpc.add_PharmacistServiceServicer_to_server(
-        PharmacistService(config, store, hub), server)
+        PharmacistService(config, store, hub, metrics), server)
     admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminService(engine), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -114,9 +131,10 @@ async def start_server(config: Config, engine: ReviewEngine | None = None) -> Ru
     log.info("serving on %s (port %d), knowledge base %s", config.listen, port,
              engine.runtime.version)
     stopping = asyncio.Event()
-    timeouts = asyncio.create_task(fire_timeouts(store, stopping))
+    timeouts = asyncio.create_task(fire_timeouts(store, stopping, metrics))
+    metrics.up.set(1)
     return RunningServer(server, port, health_servicer, store, engine, config.grace_seconds,
-                         stopping, timeouts)
+                         stopping, timeouts, metrics)
 
 
 #: The store's writer thread needs the GIL back after every SQLite call; with the
@@ -127,7 +145,12 @@ GIL_SWITCH_INTERVAL = 0.0002
 async def serve(config: Config) -> None:
     """Run until SIGTERM or SIGINT; SIGHUP reloads the knowledge base."""
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-    running = await start_server(config)
+    registry = CollectorRegistry()
+    running = await start_server(config, metrics=Metrics(registry))
+    if config.metrics_listen:
+        host, _, port = config.metrics_listen.rpartition(":")
+        start_http_server(int(port), addr=host or "127.0.0.1", registry=registry)
+        log.info("metrics on http://%s/metrics", config.metrics_listen)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)

@@ -16,6 +16,7 @@ import grpc
 from reviewer.config import TimeoutRule
 from reviewer.engine import ReviewEngine
 from reviewer.errors import Errors, ReviewError
+from reviewer.metrics import Metrics
 from reviewer.store import ReviewStore, StoredReview
 from reviewer.v1 import review_pb2 as pb
 from reviewer.v1 import review_pb2_grpc
@@ -45,10 +46,6 @@ WATCH_POLL_SECONDS = 2.0
 def new_review_id(now_ms: int) -> str:
     """Time-ordered, unguessable: 12 hex digits of milliseconds, then 64 random bits."""
     return f"{now_ms:012x}{secrets.token_hex(8)}"
-
-
-def request_hash(request: pb.ReviewRequest) -> str:
-    return hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
 
 
 def maps_errors(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
@@ -84,10 +81,11 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
     """Reviews at signing time and answers questions about held prescriptions."""
 
     def __init__(self, engine: ReviewEngine, store: ReviewStore, hub: ChangeHub,
-                 clock: Callable[[], float] = time.time) -> None:
+                 metrics: Metrics, clock: Callable[[], float] = time.time) -> None:
         self.engine = engine
         self.store = store
         self.hub = hub
+        self.metrics = metrics
         self.clock = clock
 
     def _timeout_rule(self, request: pb.ReviewRequest) -> TimeoutRule:
@@ -121,6 +119,7 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
         outcome = self.engine.review(request, dt.datetime.fromtimestamp(now, dt.timezone.utc))
         held = outcome.verdict == pb.HOLD
         review_id = new_review_id(now_ms)
+        serialized = request.SerializeToString(deterministic=True)
         response = pb.ReviewResponse(
             review_id=review_id, verdict=outcome.verdict, findings=outcome.findings,
             knowledge_base_version=outcome.knowledge_base_version,
@@ -129,7 +128,7 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
         stored, replayed = await self.store.insert(StoredReview(
             review_id=review_id, unit_id=request.unit_id,
             prescription_id=request.prescription_id, version=max(request.version, 1),
-            request_hash=request_hash(request), request=request.SerializeToString(),
+            request_hash=hashlib.sha256(serialized).hexdigest(), request=serialized,
             response=response.SerializeToString(), verdict=outcome.verdict,
             state=response.state, kind=request.kind, unit_level=request.unit_level,
             kb_version=outcome.knowledge_base_version, created_ms=now_ms,
@@ -139,6 +138,8 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
             response = pb.ReviewResponse.FromString(stored.response)
             response.state = stored.state
             response.replayed = True
+        else:
+            self.metrics.observe_review(response, request.unit_level)
         log.info("review", extra={"review": {
             "review_id": response.review_id, "verdict": pb.Verdict.Name(response.verdict),
             "rules": [f.rule_id for f in response.findings], "replayed": replayed,
@@ -170,6 +171,8 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
         review = await self.store.double_sign(
             request.review_id, request.prescriber_id, now_ms, request.reason,
             self._deadline_ms(original, now_ms))
+        if review.state == pb.DOUBLE_SIGNED:
+            self.metrics.observe_decision("double_signed", review.created_ms, review.decided_ms)
         return decision_of(review)
 
     async def WatchDecision(self, request: pb.WatchDecisionRequest,

@@ -8,11 +8,14 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import grpc
 from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from reviewer.v1 import review_pb2, review_pb2_grpc
 
 from tests.builders import item, request
 from tests.conftest import FIXTURE_KB, ServerThread
@@ -33,10 +36,10 @@ def _reviewer(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
 
 
 def test_serve_on_defaults_answers_health_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port, metrics_port = _free_port(), _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "reviewer.cli", "serve", "--listen", f"127.0.0.1:{port}",
-         "--data-dir", str(tmp_path / "data")],
+         "--data-dir", str(tmp_path / "data"), "--metrics-listen", f"127.0.0.1:{metrics_port}"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -51,11 +54,27 @@ def test_serve_on_defaults_answers_health_and_stops_cleanly_on_sigterm(tmp_path:
                 time.sleep(0.1)
         assert status == health_pb2.HealthCheckResponse.SERVING, process.stderr
         assert (tmp_path / "data" / "reviews.sqlite3").exists()
+        rx = json_format.Parse((EXAMPLES / "warfarin_aspirin_elderly.json").read_text(),
+                               review_pb2.ReviewRequest())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            response = review_pb2_grpc.ReviewServiceStub(channel).Review(rx, timeout=5)
+        scraped = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics",
+                                         timeout=5).read().decode()
+        assert 'reviewer_reviews_total{unit_level="township_centre",verdict="HOLD"} 1.0' in scraped
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
         assert time.monotonic() - started < 5.0
-        assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+        logs = process.stderr.read() if process.stderr else ""
+        assert process.returncode == 0, logs
+        review_lines = [json.loads(line) for line in logs.splitlines()
+                        if line.startswith("{") and '"review_id"' in line]
+        assert review_lines[0]["review_id"] == response.review_id
+        assert review_lines[0]["verdict"] == "HOLD" and "ddi.major.v1" in review_lines[0]["rules"]
+        assert "duration_ms" in review_lines[0]
+        for identifier in (rx.patient.pseudonymous_id, rx.prescriber.id, rx.unit_id,
+                           rx.prescription_id):
+            assert identifier not in logs
     finally:
         if process.poll() is None:
             process.kill()

@@ -156,22 +156,24 @@ class SqlStore:
         return await future
 
 
+    def read_sync(self, work: Work) -> Any:
+        """Run a read on a pooled connection in the calling thread."""
+        with self._readers_lock:
+            connection = self._readers.pop() if self._readers else None
+        if connection is None:
+            connection = self.connect()
+        try:
+            result = work(Db(connection, self.placeholder))
+            connection.commit()
+        except Exception:
+            connection.close()
+            raise
+        with self._readers_lock:
+            self._readers.append(connection)
+        return result
+
     async def read(self, work: Work) -> Any:
-        def run() -> Any:
-            with self._readers_lock:
-                connection = self._readers.pop() if self._readers else None
-            if connection is None:
-                connection = self.connect()
-            try:
-                result = work(Db(connection, self.placeholder))
-                connection.commit()
-            except Exception:
-                connection.close()
-                raise
-            with self._readers_lock:
-                self._readers.append(connection)
-            return result
-        return await asyncio.to_thread(run)
+        return await asyncio.to_thread(self.read_sync, work)
 
     # -- operations -------------------------------------------------------------------
 
