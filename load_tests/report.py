@@ -1,0 +1,201 @@
+"""Run the committed load report: echo yardstick, SQLite and PostgreSQL servers.
+
+    python -m load_tests.report [--duration 60] [--out load_tests/results/REPORT.md]
+
+Starts each server as its own process on loopback, drives it with ``loadgen`` from this
+process, scrapes ``/metrics`` while the review server is under load, and writes a
+Markdown report headed by the machine, Python and package versions.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from load_tests.loadgen import build_requests, closed_loop, open_loop
+
+ROOT = Path(__file__).resolve().parent.parent
+METRIC_FAMILIES = ("reviewer_grpc_server_handling_seconds_count", "reviewer_reviews_total",
+                   "reviewer_findings_total", "reviewer_queue_depth",
+                   "reviewer_store_commit_seconds_count", "reviewer_knowledge_base_info")
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_ready(target: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {process.returncode}")
+        try:
+            with grpc.insecure_channel(target) as channel:
+                grpc.channel_ready_future(channel).result(timeout=0.5)
+                return
+        except grpc.FutureTimeoutError:
+            pass
+    raise SystemExit(f"{target} did not come up")
+
+
+def _start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env or dict(os.environ),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _scrape(port: int) -> dict[str, float]:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    totals: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or " " not in line:
+            continue
+        name = line.split("{")[0].split(" ")[0]
+        if name in METRIC_FAMILIES:
+            totals[name] = totals.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+    return totals
+
+
+async def _capacity(target: str, duration: float) -> dict[str, Any]:
+    requests = build_requests(int(duration * 4000))
+    return (await closed_loop(target, 64, duration, requests, progress=True)).summary()
+
+
+async def _latency(target: str, duration: float, rate: float) -> dict[str, Any]:
+    requests = build_requests(int(duration * rate) + 10, seed=11)
+    return (await open_loop(target, rate, duration, requests, progress=True)).summary()
+
+
+def run_review_server(label: str, duration: float, env_extra: dict[str, str],
+                      open_rate: float | None) -> dict[str, Any]:
+    port, metrics_port = _free_port(), _free_port()
+    data = Path(tempfile.mkdtemp(prefix="reviewer-load-"))
+    env = dict(os.environ, **env_extra)
+    server = _start(["reviewer.cli", "serve", "--listen", f"127.0.0.1:{port}", "--data-dir",
+                     str(data), "--metrics-listen", f"127.0.0.1:{metrics_port}",
+                     "--log-level", "WARNING"], env)
+    target = f"127.0.0.1:{port}"
+    try:
+        _wait_ready(target, server)
+        before = _scrape(metrics_port)
+        print(f"{label}: closed loop, 64 outstanding, {duration:g} s", file=sys.stderr)
+        result: dict[str, Any] = {"capacity": asyncio.run(_capacity(target, duration))}
+        during = _scrape(metrics_port)
+        result["metrics_moved"] = {name: during.get(name, 0) - before.get(name, 0)
+                                   for name in METRIC_FAMILIES}
+        if open_rate:
+            print(f"{label}: open loop, {open_rate:g}/s, {duration:g} s", file=sys.stderr)
+            result["latency"] = asyncio.run(_latency(target, duration, open_rate))
+        return result
+    finally:
+        _stop(server)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def run_echo(duration: float) -> dict[str, Any]:
+    port = _free_port()
+    echo = _start(["load_tests.echo_server", "--listen", f"127.0.0.1:{port}"])
+    try:
+        _wait_ready(f"127.0.0.1:{port}", echo)
+        print(f"echo: closed loop, 64 outstanding, {duration:g} s", file=sys.stderr)
+        return asyncio.run(_capacity(f"127.0.0.1:{port}", duration))
+    finally:
+        _stop(echo)
+
+
+def _row(name: str, s: dict[str, Any]) -> str:
+    return (f"| {name} | {s['throughput_per_s']:,.0f} | {s['p50_ms']:.2f} | {s['p95_ms']:.2f} | "
+            f"{s['p99_ms']:.2f} | {s['max_ms']:.1f} | {s['errors']} |")
+
+
+def write_report(out: Path, duration: float, echo: dict[str, Any], sqlite: dict[str, Any],
+                 postgres: dict[str, Any] | None) -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.benchmarks.machine import header
+    ratio = sqlite["capacity"]["throughput_per_s"] / max(echo["throughput_per_s"], 1e-9)
+    lines = [
+        "# Load report", "", header(),
+        f"- command: `python -m load_tests.report --duration {duration:g}`",
+        "- client and servers on the same machine, loopback; every review is durably stored",
+        "  (group commit, SQLite synchronous=FULL / PostgreSQL synchronous_commit=on) before",
+        "  it is acknowledged.", "",
+        "## Capacity: closed loop, 64 outstanding RPCs", "",
+        "| server | reviews/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
+        "|---|---|---|---|---|---|---|",
+        _row("grpc.aio echo (yardstick)", echo),
+        _row("reviewer, SQLite", sqlite["capacity"]),
+    ]
+    if postgres:
+        lines.append(_row("reviewer, PostgreSQL", postgres["capacity"]))
+    lines += ["", f"Capacity ratio, reviewer on SQLite to echo, same run: **{ratio:.2f}**.", ""]
+    if "latency" in sqlite:
+        lines += ["## Latency: open loop at a fixed offered rate", "",
+                  "Latency counts from each request's scheduled send time.", "",
+                  "| server | offered/s | achieved/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
+                  "|---|---|---|---|---|---|---|---|"]
+        s = sqlite["latency"]
+        lines.append(f"| reviewer, SQLite | {sqlite['open_rate']:g} | {s['throughput_per_s']:,.0f} | "
+                     f"{s['p50_ms']:.2f} | {s['p95_ms']:.2f} | {s['p99_ms']:.2f} | "
+                     f"{s['max_ms']:.1f} | {s['errors']} |")
+        lines.append("")
+    lines += ["## Durable acknowledgements per second", "",
+              f"- SQLite: {sqlite['capacity']['throughput_per_s']:,.0f}/s"]
+    if postgres:
+        lines.append(f"- PostgreSQL: {postgres['capacity']['throughput_per_s']:,.0f}/s")
+    lines += ["", "## Metric families scraped from /metrics during the SQLite capacity run", "",
+              "| family | change |", "|---|---|"]
+    lines += [f"| {k} | {v:,.0f} |" for k, v in sqlite["metrics_moved"].items()]
+    lines += ["", "Raw results:", "", "```json",
+              json.dumps({"echo": echo, "sqlite": sqlite, "postgres": postgres},
+                         ensure_ascii=False, indent=2), "```", ""]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--open-rate", type=float, default=1000.0)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "load_tests" / "results" / "REPORT.md")
+    args = parser.parse_args(argv)
+    echo = run_echo(args.duration)
+    sqlite = run_review_server("reviewer (SQLite)", args.duration, {}, args.open_rate)
+    sqlite["open_rate"] = args.open_rate
+    postgres = None
+    if not args.no_postgres:
+        sys.path.insert(0, str(ROOT))
+        from tests import pg
+        if pg.available():
+            with pg.running_server() as server:
+                postgres = run_review_server("reviewer (PostgreSQL)", args.duration,
+                                             {"REVIEWER_DATABASE_URL": server.new_database()},
+                                             None)
+    write_report(args.out, args.duration, echo, sqlite, postgres)
+    print(args.out.read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
