@@ -7,18 +7,27 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-#: Characters NFKC leaves alone but an HIS prints in place of ASCII ones.
-_EXTRA = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "×": "*", "＊": "*",
-                        "μ": "u", "µ": "u", "ｍ": "m", "：": ":", "，": ",", "．": "."})
+#: Characters NFKC leaves alone but an HIS prints in place of ASCII ones (NFKC already
+#: turns full-width brackets, colons, commas and digits into ASCII).
+_EXTRA = str.maketrans({"【": "[", "】": "]", "×": "*", "μ": "u", "µ": "u"})
+_EXTRA_CHARS = frozenset("【】×μµ")
+
+
+def _normalise(text: str) -> str:
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if not _EXTRA_CHARS.isdisjoint(text):
+        text = text.translate(_EXTRA)
+    return "".join(text.split())
 
 
 @lru_cache(maxsize=65536)
 def clean(text: str) -> str:
     """Full-width to half-width, drop spaces, keep case (brand names may be Latin)."""
-    return "".join(unicodedata.normalize("NFKC", text).translate(_EXTRA).split())
+    return _normalise(text)
 
 
 @lru_cache(maxsize=65536)
 def clean_lower(text: str) -> str:
     """``clean`` and lower-case, for codes such as frequencies and routes."""
-    return "".join(unicodedata.normalize("NFKC", text).translate(_EXTRA).split()).lower()
+    return _normalise(text).lower()
