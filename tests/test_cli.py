@@ -157,3 +157,36 @@ def test_queue_client_lists_shows_claims_and_rejects(tmp_path: Path) -> None:
         assert "pharmacist:ph-7" in trail and "rejected" in trail
     finally:
         server.stop()
+
+
+def test_sighup_reloads_the_knowledge_base_while_serving(tmp_path: Path) -> None:
+    import shutil
+    from reviewer.v1 import admin_pb2, admin_pb2_grpc
+    kb = tmp_path / "kb"
+    shutil.copytree(FIXTURE_KB, kb)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reviewer.cli", "serve", "--listen", f"127.0.0.1:{port}",
+         "--data-dir", str(tmp_path / "data")], cwd=ROOT,
+        env=dict(os.environ, REVIEWER_KB_DIR=str(kb)),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            grpc.channel_ready_future(channel).result(timeout=60)
+            admin = admin_pb2_grpc.AdminServiceStub(channel)
+            before = admin.GetKnowledgeBase(admin_pb2.GetKnowledgeBaseRequest(), timeout=5).version
+            (kb / "RELEASE").write_text("test.9\n")
+            process.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 30
+            version = before
+            while version == before and time.monotonic() < deadline:
+                time.sleep(0.1)
+                version = admin.GetKnowledgeBase(admin_pb2.GetKnowledgeBaseRequest(),
+                                                 timeout=5).version
+            assert version.startswith("test.9+") and before.startswith("test.1+")
+            response = review_pb2_grpc.ReviewServiceStub(channel).Review(
+                request(item("华法林钠片", 2.5, "mg")), timeout=5)
+            assert response.knowledge_base_version == version
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
