@@ -22,8 +22,6 @@ _DIGITS = frozenset("0123456789")
 _NO_STRENGTH = Specification()
 
 
-def _has_digit(text: str) -> bool:
-    return not _DIGITS.isdisjoint(text)
 _INJECTION_PREFIX = "注射用"
 
 
@@ -35,6 +33,11 @@ class ResolvedName(NamedTuple):
     form: int                                       # form id, or -1
     release: int                                    # RELEASE_* of the form
     name_strength: Specification                    # strength printed in the name
+
+
+def _new_resolved(fields: tuple) -> "ResolvedName":  # type: ignore[type-arg]
+    """Build a ResolvedName without the keyword-parsing cost of its constructor."""
+    return tuple.__new__(ResolvedName, fields)
 
 
 class DrugNameResolver:
@@ -73,19 +76,19 @@ class DrugNameResolver:
         text = clean_lower(printed)
         name_strength = _NO_STRENGTH
         bare = text
-        if _has_digit(text):
+        if not _DIGITS.isdisjoint(text):
             strength_match = STRENGTH_IN_NAME.search(text)
             if strength_match:
                 name_strength = parse_specification(strength_match.group(0))
-                bare = STRENGTH_IN_NAME.sub("", text)
+                bare = text[:strength_match.start()] + text[strength_match.end():]
         unbracketed = _BRACKETS.sub("", bare) if ("(" in bare or "[" in bare) else bare
         base, form, release = self._strip_form(unbracketed)
         names = self._names
         for candidate in (base, text, bare, unbracketed):
             components = names.get(candidate)
             if components is not None:
-                return ResolvedName(components, self._controls.get(candidate, -1), form,
-                                    release, name_strength)
+                return _new_resolved((components, self._controls.get(candidate, -1), form,
+                                      release, name_strength))
         scanned = self._scan(base) or self._scan(bare)
         if scanned is None:
             return None

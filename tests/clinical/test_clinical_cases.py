@@ -37,6 +37,8 @@ KNOWN_GAPS: dict[str, str] = {
     "ddi-015": "ceftriaxone with IV calcium in neonates is graded moderate, not contraindicated",
     "qty-013": "the 15-day limit for methylphenidate in ADHD needs diagnosis-dependent limits",
     "presc-001": "the tier finding names only the ingredient that carries the tier",
+    "preg-008": "misoprostol in pregnancy is graded major (held), not contraindicated: the same "
+                 "product is used for medical abortion; pregnancy facts need a diagnosis exception",
     "dis-016": "indication findings are minor by policy (the noisiest family)",
     "dis-017": "indication findings are minor by policy (the noisiest family)",
 }
