@@ -15,11 +15,10 @@ import ahocorasick
 
 from knowledge_base.compiler import Lexicon
 from reviewer.normalise.quantities import STRENGTH_IN_NAME, Specification, parse_specification
-from reviewer.normalise.text import clean_lower
+from reviewer.normalise.text import clean_lower, normalise_text
 
 _BRACKETS = re.compile(r"[(\[][^)\]]*[)\]]")
 _DIGITS = frozenset("0123456789")
-_NO_STRENGTH = Specification()
 
 
 _INJECTION_PREFIX = "注射用"
@@ -32,7 +31,12 @@ class ResolvedName(NamedTuple):
     control: int                                    # the product's control class, or -1
     form: int                                       # form id, or -1
     release: int                                    # RELEASE_* of the form
-    name_strength: Specification                    # strength printed in the name
+    strength_text: str                              # strength printed in the name, or ""
+
+    @property
+    def name_strength(self) -> Specification:
+        """The strength printed in the name, parsed (only when a caller needs it)."""
+        return parse_specification(self.strength_text)
 
 
 def _new_resolved(fields: tuple) -> "ResolvedName":  # type: ignore[type-arg]
@@ -73,13 +77,13 @@ class DrugNameResolver:
         return result
 
     def _resolve(self, printed: str) -> ResolvedName | None:
-        text = clean_lower(printed)
-        name_strength = _NO_STRENGTH
+        text = normalise_text(printed).lower()   # the resolver caches by printed name
+        strength_text = ""
         bare = text
         if not _DIGITS.isdisjoint(text):
             strength_match = STRENGTH_IN_NAME.search(text)
             if strength_match:
-                name_strength = parse_specification(strength_match.group(0))
+                strength_text = strength_match.group(0)
                 bare = text[:strength_match.start()] + text[strength_match.end():]
         unbracketed = _BRACKETS.sub("", bare) if ("(" in bare or "[" in bare) else bare
         base, form, release = self._strip_form(unbracketed)
@@ -88,13 +92,13 @@ class DrugNameResolver:
             components = names.get(candidate)
             if components is not None:
                 return _new_resolved((components, self._controls.get(candidate, -1), form,
-                                      release, name_strength))
+                                      release, strength_text))
         scanned = self._scan(base) or self._scan(bare)
         if scanned is None:
             return None
         components, names = scanned
         control = self._controls.get(names[0], -1) if len(names) == 1 else -1
-        return ResolvedName(components, control, form, release, name_strength)
+        return ResolvedName(components, control, form, release, strength_text)
 
     def _strip_form(self, text: str) -> tuple[str, int, int]:
         """Remove the dosage-form suffix (and the 注射用 prefix); return its form id."""

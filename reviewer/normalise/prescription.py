@@ -198,10 +198,12 @@ class Normaliser:
         if release == M.RELEASE_OTHER and resolved.form < 0 and route in _PARENTERAL:
             release = M.RELEASE_INJECTION
         spec = parse_specification(item.specification)
-        if spec.amount < 0 and resolved.name_strength.amount > 0:
-            spec = Specification(resolved.name_strength.amount, resolved.name_strength.amount_kind,
-                                 spec.volume_ml if spec.volume_ml > 0 else resolved.name_strength.volume_ml,
-                                 spec.pack_count)
+        if spec.amount < 0 and resolved.strength_text:
+            printed = resolved.name_strength
+            if printed.amount > 0:
+                spec = Specification(printed.amount, printed.amount_kind,
+                                     spec.volume_ml if spec.volume_ml > 0 else printed.volume_ml,
+                                     spec.pack_count)
         single = len(resolved.components) == 1
         unit_known = True
         counted = is_count_unit(item.dose_unit)

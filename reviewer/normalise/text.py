@@ -13,7 +13,8 @@ _EXTRA = str.maketrans({"【": "[", "】": "]", "×": "*", "μ": "u", "µ": "u"}
 _EXTRA_CHARS = frozenset("【】×μµ")
 
 
-def _normalise(text: str) -> str:
+def normalise_text(text: str) -> str:
+    """NFKC where needed, the few extra ASCII stand-ins, no white space (uncached)."""
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     if not _EXTRA_CHARS.isdisjoint(text):
@@ -24,10 +25,10 @@ def _normalise(text: str) -> str:
 @lru_cache(maxsize=65536)
 def clean(text: str) -> str:
     """Full-width to half-width, drop spaces, keep case (brand names may be Latin)."""
-    return _normalise(text)
+    return normalise_text(text)
 
 
 @lru_cache(maxsize=65536)
 def clean_lower(text: str) -> str:
     """``clean`` and lower-case, for codes such as frequencies and routes."""
-    return _normalise(text).lower()
+    return normalise_text(text).lower()

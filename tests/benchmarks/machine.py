@@ -24,6 +24,10 @@ def header() -> str:
             pass
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    if commit and dirty:
+        commit += " plus the uncommitted change measured here"
     return (f"- machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}\n"
             f"- python: {platform.python_implementation()} {platform.python_version()}\n"
             f"- packages: {', '.join(packages)}\n"
