@@ -434,7 +434,7 @@ cdef class Checker:
         """Return the findings for one prescription, in the twin's order."""
         cdef list py_lines = rx.lines
         cdef int n = len(py_lines)
-        cdef int i, j, k, r, ia, ib, low_i
+        cdef int i, j, k, r, ia, ib
         cdef CLine* a
         cdef CLine* b
         cdef CLine* line

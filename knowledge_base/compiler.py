@@ -33,7 +33,6 @@ _RELEASE = {"other": M.RELEASE_OTHER, "controlled": M.RELEASE_CONTROLLED,
             "injection": M.RELEASE_INJECTION}
 _COND = {"icd": M.COND_ICD, "egfr": M.COND_EGFR, "crcl": M.COND_CRCL,
          "hepatic": M.COND_HEPATIC}
-ALL_ROUTES_MASK = (1 << len(ROUTES)) - 1
 
 
 SYSTEMIC_ROUTES_MASK = sum(1 << ROUTES.index(r) for r in ROUTE_GROUPS["systemic"])

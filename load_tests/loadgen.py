@@ -19,6 +19,8 @@ import json
 import random
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,59 +132,60 @@ async def _call(stub: Any, request: pb.ReviewRequest, result: Result, began: flo
         result.errors[key] = result.errors.get(key, 0) + 1
 
 
-async def closed_loop(target: str, concurrency: int, duration: float, requests: list[pb.ReviewRequest],
-                      channels: int = 4, progress: bool = True) -> Result:
+@asynccontextmanager
+async def _session(target: str, channels: int, label: str,
+                   progress: bool) -> AsyncIterator[tuple[Result, list[Any]]]:
+    """Channels, stubs and the progress line for one run; timing starts on entry."""
     result = Result()
     pool = [grpc.aio.insecure_channel(target) for _ in range(channels)]
     stubs = [review_pb2_grpc.ReviewServiceStub(c) for c in pool]
-    source = itertools.cycle(requests) if len(requests) >= MAX_REQUESTS else iter(requests)
     stop = asyncio.Event()
-    ticker = asyncio.create_task(Progress(result, "closed loop", progress).run(stop))
+    ticker = asyncio.create_task(Progress(result, label, progress).run(stop))
     result.started = time.monotonic()
-    end = result.started + duration
+    try:
+        yield result, stubs
+    finally:
+        result.finished = time.monotonic()
+        stop.set()
+        await ticker
+        for channel in pool:
+            await channel.close()
 
-    async def worker(n: int) -> None:
-        stub = stubs[n % len(stubs)]
-        for request in source:
-            now = time.monotonic()
-            if now >= end:
-                return
-            await _call(stub, request, result, now)
 
-    await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    result.finished = time.monotonic()
-    stop.set()
-    await ticker
-    for channel in pool:
-        await channel.close()
+async def closed_loop(target: str, concurrency: int, duration: float, requests: list[pb.ReviewRequest],
+                      channels: int = 4, progress: bool = True) -> Result:
+    source = itertools.cycle(requests) if len(requests) >= MAX_REQUESTS else iter(requests)
+    async with _session(target, channels, "closed loop", progress) as (result, stubs):
+        end = result.started + duration
+
+        async def worker(n: int) -> None:
+            stub = stubs[n % len(stubs)]
+            for request in source:
+                now = time.monotonic()
+                if now >= end:
+                    return
+                await _call(stub, request, result, now)
+
+        await asyncio.gather(*(worker(n) for n in range(concurrency)))
     return result
 
 
 async def open_loop(target: str, rate: float, duration: float, requests: list[pb.ReviewRequest],
                     channels: int = 4, progress: bool = True) -> Result:
-    result = Result()
-    pool = [grpc.aio.insecure_channel(target) for _ in range(channels)]
-    stubs = [review_pb2_grpc.ReviewServiceStub(c) for c in pool]
-    stop = asyncio.Event()
-    ticker = asyncio.create_task(Progress(result, f"open loop {rate:g}/s", progress).run(stop))
     total = min(int(rate * duration), len(requests))
     tasks: set[asyncio.Task[None]] = set()
-    result.started = start = time.monotonic()
-    for n in range(total):
-        scheduled = start + n / rate
-        delay = scheduled - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        task = asyncio.create_task(_call(stubs[n % len(stubs)], requests[n], result, scheduled))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-    if tasks:
-        await asyncio.gather(*tasks)
-    result.finished = time.monotonic()
-    stop.set()
-    await ticker
-    for channel in pool:
-        await channel.close()
+    async with _session(target, channels, f"open loop {rate:g}/s", progress) as (result, stubs):
+        start = result.started
+        for n in range(total):
+            scheduled = start + n / rate
+            delay = scheduled - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(_call(stubs[n % len(stubs)], requests[n], result, scheduled))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.gather(*tasks)
     return result
 
 

@@ -9,7 +9,7 @@ import grpc
 from reviewer.config import Config
 from reviewer.errors import Errors, ReviewError
 from reviewer.metrics import Metrics
-from reviewer.service import STATUS_BY_KIND, decision_of, maps_errors
+from reviewer.service import STATUS_BY_KIND, decision_of, fetch_review, maps_errors
 from reviewer.store import AuditEvent, ReviewStore, StoredReview
 from reviewer.v1 import pharmacist_pb2 as ph
 from reviewer.v1 import pharmacist_pb2_grpc
@@ -109,9 +109,7 @@ class PharmacistService(pharmacist_pb2_grpc.PharmacistServiceServicer):
     @maps_errors
     async def GetReview(self, request: ph.GetReviewRequest,
                         context: grpc.aio.ServicerContext) -> ph.ReviewDetail:
-        review = await self.store.get(request.review_id)
-        if review is None:
-            raise Errors.E201.error(review_id=request.review_id)
+        review = await fetch_review(self.store, request.review_id)
         events = await self.store.events(request.review_id)
         return ph.ReviewDetail(
             request=pb.ReviewRequest.FromString(review.request),

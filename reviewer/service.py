@@ -66,6 +66,14 @@ def maps_errors(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[
     return wrapper
 
 
+async def fetch_review(store: ReviewStore, review_id: str) -> StoredReview:
+    """The stored review, or NOT_FOUND naming it."""
+    review = await store.get(review_id)
+    if review is None:
+        raise Errors.E201.error(review_id=review_id)
+    return review
+
+
 def decision_of(review: StoredReview) -> pb.Decision:
     """The HIS's view of a stored review's decision."""
     verdict = review.final_verdict or review.verdict
@@ -149,9 +157,7 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
     @maps_errors
     async def GetDecision(self, request: pb.GetDecisionRequest,
                           context: grpc.aio.ServicerContext) -> pb.Decision:
-        review = await self.store.get(request.review_id)
-        if review is None:
-            raise Errors.E201.error(review_id=request.review_id)
+        review = await fetch_review(self.store, request.review_id)
         return decision_of(review)
 
     @maps_errors
@@ -164,9 +170,7 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
         if not request.reason.strip():
             raise Errors.E101.error(field="reason", problem="a double signature needs a reason")
         now_ms = int(self.clock() * 1000)
-        review = await self.store.get(request.review_id)
-        if review is None:
-            raise Errors.E201.error(review_id=request.review_id)
+        review = await fetch_review(self.store, request.review_id)
         original = pb.ReviewRequest.FromString(review.request)
         review = await self.store.double_sign(
             request.review_id, request.prescriber_id, now_ms, request.reason,
@@ -182,9 +186,7 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
             with self.hub.review(request.review_id) as changed:
                 last = None
                 while True:
-                    review = await self.store.get(request.review_id)
-                    if review is None:
-                        raise Errors.E201.error(review_id=request.review_id)
+                    review = await fetch_review(self.store, request.review_id)
                     decision = decision_of(review)
                     if decision != last:
                         yield decision
