@@ -177,7 +177,6 @@ def compile_knowledge_base(kb: KnowledgeBase, version: str, digest: str,
                            settings: M.Settings) -> CompiledKnowledge:
     """Turn validated facts into kernel tables and a normaliser lexicon."""
     b = _Builder(kb)
-    n = len(b.ingredient_ids)
     ingredient_rows = kb.rows("ingredients.csv")
     classes = tuple(tuple(b.class_index[c] for c in row["classes"]) for row in ingredient_rows)
     duplicate_class_ids = {b.class_index[row["id"]] for row in kb.rows("classes.csv")
