@@ -1,7 +1,7 @@
 """A trivial grpc.aio server with the same Review method: the yardstick for capacity.
 
-It answers every request with a fixed response of the same shape, doing no work, so
-the load report can state the service's throughput as a ratio to the best this machine,
+It answers every request with a fixed response of the same shape, doing no work, on
+the same event loop as the review server, so the load report can state the service's throughput as a ratio to the best this machine,
 Python and grpcio can do on the same loopback with the same client.
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ import asyncio
 
 import grpc
 
+from reviewer.event_loop import new_event_loop
 from reviewer.v1 import review_pb2 as pb
 from reviewer.v1 import review_pb2_grpc
 
@@ -36,4 +37,5 @@ async def serve(listen: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listen", default="127.0.0.1:50071")
-    asyncio.run(serve(parser.parse_args().listen))
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(serve(parser.parse_args().listen))

@@ -26,8 +26,8 @@ from typing import Any
 
 import grpc
 
+from reviewer.event_loop import new_event_loop
 from reviewer.v1 import review_pb2 as pb
-from reviewer.v1 import review_pb2_grpc
 
 MAX_REQUESTS = 5_000_000
 
@@ -57,22 +57,50 @@ MIX: list[tuple[float, tuple[str, ...], int, tuple[pb.Item, ...]]] = [
 ]
 
 
-def build_requests(count: int, seed: int = 7) -> list[pb.ReviewRequest]:
-    """``count`` distinct requests drawn from the mix."""
-    rng = random.Random(seed)
-    shares = [share for share, *_ in MIX]
-    requests = []
-    run = f"{time.time_ns():x}"
-    for n in range(count):
-        _, diagnoses, age, items = rng.choices(MIX, weights=shares)[0]
-        requests.append(pb.ReviewRequest(
-            unit_id=f"load-{n % 40}", unit_level=pb.TOWNSHIP_CENTRE,
-            prescription_id=f"{run}-{n}", version=1, kind=pb.OUTPATIENT,
-            prescriber=pb.Prescriber(id="doc", antibiotic_right=pb.RESTRICTED),
-            patient=pb.Patient(pseudonymous_id=f"p{n % 5000}", age_years=age, sex=pb.MALE,
-                               diagnoses=[pb.Diagnosis(icd10=d) for d in diagnoses]),
-            items=list(items)))
-    return requests
+#: Field 3 of ReviewRequest (prescription_id), length-delimited: its wire tag.
+PRESCRIPTION_ID_TAG = bytes([(3 << 3) | 2])
+UNITS = 40
+METHOD = "/reviewer.v1.ReviewService/Review"
+
+
+def _template(n: int, diagnoses: tuple[str, ...], age: int, items: tuple[pb.Item, ...]) -> bytes:
+    """A request of the mix, serialized once, without its prescription id."""
+    return pb.ReviewRequest(
+        unit_id=f"load-{n % UNITS}", unit_level=pb.TOWNSHIP_CENTRE, version=1,
+        kind=pb.OUTPATIENT, prescriber=pb.Prescriber(id="doc", antibiotic_right=pb.RESTRICTED),
+        patient=pb.Patient(pseudonymous_id=f"p{n}", age_years=age, sex=pb.MALE,
+                           diagnoses=[pb.Diagnosis(icd10=d) for d in diagnoses]),
+        items=list(items)).SerializeToString()
+
+
+class RequestSource:
+    """Serialized review requests drawn from the mix, each with a new prescription id.
+
+    Each request is a pre-serialized template plus its prescription id appended as one
+    more field (protobuf merges fields in any order), so the client spends its time on
+    sending, not on building messages, and an hour-long run needs no memory up front.
+    """
+
+    def __init__(self, seed: int = 7) -> None:
+        self.rng = random.Random(seed)
+        self.templates = [[_template(unit, diagnoses, age, items) for unit in range(UNITS)]
+                          for _, diagnoses, age, items in MIX]
+        self.weights = list(itertools.accumulate(share for share, *_ in MIX))
+        self.run = f"{time.time_ns():x}"
+        self.count = 0
+
+    def __iter__(self) -> "RequestSource":
+        return self
+
+    def __next__(self) -> bytes:
+        n = self.count
+        if n >= MAX_REQUESTS:
+            raise StopIteration
+        self.count = n + 1
+        entry = self.rng.choices(self.templates, cum_weights=self.weights)[0]
+        prescription_id = f"{self.run}-{n}".encode()
+        return (entry[n % UNITS] + PRESCRIPTION_ID_TAG + bytes([len(prescription_id)])
+                + prescription_id)
 
 
 @dataclass
@@ -121,9 +149,9 @@ class Progress:
             sys.stderr.write("\n")
 
 
-async def _call(stub: Any, request: pb.ReviewRequest, result: Result, began: float) -> None:
+async def _call(review: Any, request: bytes, result: Result, began: float) -> None:
     try:
-        response = await stub.Review(request, timeout=10)
+        response = await review(request, timeout=10)
         result.latencies.append(time.monotonic() - began)
         name = pb.Verdict.Name(response.verdict) if response.verdict else "ECHO"
         result.verdicts[name] = result.verdicts.get(name, 0) + 1
@@ -138,7 +166,8 @@ async def _session(target: str, channels: int, label: str,
     """Channels, stubs and the progress line for one run; timing starts on entry."""
     result = Result()
     pool = [grpc.aio.insecure_channel(target) for _ in range(channels)]
-    stubs = [review_pb2_grpc.ReviewServiceStub(c) for c in pool]
+    stubs = [c.unary_unary(METHOD, request_serializer=None,
+                           response_deserializer=pb.ReviewResponse.FromString) for c in pool]
     stop = asyncio.Event()
     ticker = asyncio.create_task(Progress(result, label, progress).run(stop))
     result.started = time.monotonic()
@@ -152,9 +181,8 @@ async def _session(target: str, channels: int, label: str,
             await channel.close()
 
 
-async def closed_loop(target: str, concurrency: int, duration: float, requests: list[pb.ReviewRequest],
+async def closed_loop(target: str, concurrency: int, duration: float, source: RequestSource,
                       channels: int = 4, progress: bool = True) -> Result:
-    source = itertools.cycle(requests) if len(requests) >= MAX_REQUESTS else iter(requests)
     async with _session(target, channels, "closed loop", progress) as (result, stubs):
         end = result.started + duration
 
@@ -170,9 +198,9 @@ async def closed_loop(target: str, concurrency: int, duration: float, requests: 
     return result
 
 
-async def open_loop(target: str, rate: float, duration: float, requests: list[pb.ReviewRequest],
+async def open_loop(target: str, rate: float, duration: float, source: RequestSource,
                     channels: int = 4, progress: bool = True) -> Result:
-    total = min(int(rate * duration), len(requests))
+    total = min(int(rate * duration), MAX_REQUESTS)
     tasks: set[asyncio.Task[None]] = set()
     async with _session(target, channels, f"open loop {rate:g}/s", progress) as (result, stubs):
         start = result.started
@@ -181,7 +209,7 @@ async def open_loop(target: str, rate: float, duration: float, requests: list[pb
             delay = scheduled - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            task = asyncio.create_task(_call(stubs[n % len(stubs)], requests[n], result, scheduled))
+            task = asyncio.create_task(_call(stubs[n % len(stubs)], next(source), result, scheduled))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         if tasks:
@@ -201,12 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.target.startswith(("127.", "localhost", "[::1]")):
         parser.error("load is only sent to loopback addresses")
-    count = int(args.rate * args.duration) if args.mode == "open" else 400_000
-    requests = build_requests(min(count, MAX_REQUESTS))
-    runner = closed_loop(args.target, args.concurrency, args.duration, requests, args.channels,
+    source = RequestSource()
+    runner = closed_loop(args.target, args.concurrency, args.duration, source, args.channels,
                          not args.quiet) if args.mode == "closed" else \
-        open_loop(args.target, args.rate, args.duration, requests, args.channels, not args.quiet)
-    print(json.dumps(asyncio.run(runner).summary(), ensure_ascii=False, indent=2))
+        open_loop(args.target, args.rate, args.duration, source, args.channels, not args.quiet)
+    with asyncio.Runner(loop_factory=new_event_loop) as loop:
+        summary = loop.run(runner).summary()
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0
 
 

@@ -23,7 +23,8 @@ from typing import Any
 
 import grpc
 
-from load_tests.loadgen import build_requests, closed_loop, open_loop
+from load_tests.loadgen import RequestSource, closed_loop, open_loop
+from reviewer.event_loop import new_event_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 METRIC_FAMILIES = ("reviewer_grpc_server_handling_seconds_count", "reviewer_reviews_total",
@@ -78,13 +79,12 @@ def _scrape(port: int) -> dict[str, float]:
 
 
 async def _capacity(target: str, duration: float) -> dict[str, Any]:
-    requests = build_requests(int(duration * 4000))
-    return (await closed_loop(target, 64, duration, requests, progress=True)).summary()
+    return (await closed_loop(target, 64, duration, RequestSource(), progress=True)).summary()
 
 
 async def _latency(target: str, duration: float, rate: float) -> dict[str, Any]:
-    requests = build_requests(int(duration * rate) + 10, seed=11)
-    return (await open_loop(target, rate, duration, requests, progress=True)).summary()
+    return (await open_loop(target, rate, duration, RequestSource(seed=11),
+                            progress=True)).summary()
 
 
 def run_review_server(label: str, duration: float, env_extra: dict[str, str],
@@ -100,13 +100,13 @@ def run_review_server(label: str, duration: float, env_extra: dict[str, str],
         _wait_ready(target, server)
         before = _scrape(metrics_port)
         print(f"{label}: closed loop, 64 outstanding, {duration:g} s", file=sys.stderr)
-        result: dict[str, Any] = {"capacity": asyncio.run(_capacity(target, duration))}
+        result: dict[str, Any] = {"capacity": _run(_capacity(target, duration))}
         during = _scrape(metrics_port)
         result["metrics_moved"] = {name: during.get(name, 0) - before.get(name, 0)
                                    for name in METRIC_FAMILIES}
         if open_rate:
             print(f"{label}: open loop, {open_rate:g}/s, {duration:g} s", file=sys.stderr)
-            result["latency"] = asyncio.run(_latency(target, duration, open_rate))
+            result["latency"] = _run(_latency(target, duration, open_rate))
         return result
     finally:
         _stop(server)
@@ -119,9 +119,14 @@ def run_echo(duration: float) -> dict[str, Any]:
     try:
         _wait_ready(f"127.0.0.1:{port}", echo)
         print(f"echo: closed loop, 64 outstanding, {duration:g} s", file=sys.stderr)
-        return asyncio.run(_capacity(f"127.0.0.1:{port}", duration))
+        return _run(_capacity(f"127.0.0.1:{port}", duration))
     finally:
         _stop(echo)
+
+
+def _run(coroutine: Any) -> Any:
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(coroutine)
 
 
 def _row(name: str, s: dict[str, Any]) -> str:

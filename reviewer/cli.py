@@ -27,9 +27,11 @@ def _config(args: argparse.Namespace) -> Any:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from reviewer.logs import configure_logging
+    from reviewer.event_loop import new_event_loop
     from reviewer.server import serve
     configure_logging(args.log_level)
-    asyncio.run(serve(_config(args)))
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(serve(_config(args)))
     return 0
 
 

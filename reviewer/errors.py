@@ -17,6 +17,9 @@ class ReviewError(Exception):
         self.kind = kind
         self.message = message
 
+    def __reduce__(self) -> tuple[type["ReviewError"], tuple[str, str, str]]:
+        return (ReviewError, (self.code, self.kind, self.message))
+
 
 class Kind(str, enum.Enum):
     INVALID = "invalid"            # -> INVALID_ARGUMENT
@@ -39,6 +42,7 @@ class Errors(enum.Enum):
     E304 = (Kind.CONFLICT, "review {review_id} is claimed by another pharmacist")
     E401 = (Kind.EXHAUSTED, "the review queue is full ({depth} held); try again later")
     E501 = (Kind.UNAVAILABLE, "the service is shutting down")
+    E502 = (Kind.UNAVAILABLE, "the store is unavailable; nothing was recorded, try again")
 
     def error(self, **values: object) -> ReviewError:
         kind, template = self.value

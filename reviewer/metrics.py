@@ -58,16 +58,28 @@ class Metrics:
         self.knowledge_base = Info(
             "reviewer_knowledge_base", "Knowledge-base version in use", registry=registry)
         self.up = Gauge("reviewer_up", "1 while the server is serving", registry=registry)
+        # Labelled children, looked up once: ``labels()`` takes a lock on every call.
+        self._review_children: dict[tuple[int, int], Any] = {}
+        self._finding_children: dict[tuple[str, int], Any] = {}
 
     def observe_commit(self, seconds: float, size: int) -> None:
         self.commit_seconds.observe(seconds)
         self.commit_batch.observe(size)
 
     def observe_review(self, response: pb.ReviewResponse, unit_level: int) -> None:
-        self.reviews.labels(pb.Verdict.Name(response.verdict),
-                            LEVELS.get(unit_level, "unknown")).inc()
+        key = (response.verdict, unit_level)
+        counter = self._review_children.get(key)
+        if counter is None:
+            counter = self._review_children[key] = self.reviews.labels(
+                pb.Verdict.Name(response.verdict), LEVELS.get(unit_level, "unknown"))
+        counter.inc()
         for finding in response.findings:
-            self.findings.labels(finding.rule_id, pb.Severity.Name(finding.severity)).inc()
+            key = (finding.rule_id, finding.severity)
+            counter = self._finding_children.get(key)
+            if counter is None:
+                counter = self._finding_children[key] = self.findings.labels(
+                    finding.rule_id, pb.Severity.Name(finding.severity))
+            counter.inc()
 
     def observe_decision(self, outcome: str, created_ms: int, decided_ms: int) -> None:
         self.adjudication_seconds.labels(outcome).observe(max(decided_ms - created_ms, 0) / 1000)
@@ -103,14 +115,30 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
+        #: Wrapped handlers by full method name, with the handler each one wraps.
+        self._wrapped: dict[str, tuple[Any, Any]] = {}
 
     async def intercept_service(self, continuation: Callable[..., Any],
                                 handler_call_details: grpc.HandlerCallDetails) -> Any:
         handler = await continuation(handler_call_details)
         if handler is None:
             return None
-        method = handler_call_details.method.rsplit("/", 1)[-1]
-        observe = self.metrics.rpc_seconds
+        cached = self._wrapped.get(handler_call_details.method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = self._wrap(handler, handler_call_details.method.rsplit("/", 1)[-1])
+        self._wrapped[handler_call_details.method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(self, handler: Any, method: str) -> Any:
+        """The same handler, timed by method and status code."""
+        by_code: dict[str, Any] = {}
+
+        def observe(code: str, seconds: float) -> None:
+            child = by_code.get(code)
+            if child is None:
+                child = by_code[code] = self.metrics.rpc_seconds.labels(method, code)
+            child.observe(seconds)
 
         def code_of(context: grpc.aio.ServicerContext, error: BaseException | None) -> str:
             code = context.code() if hasattr(context, "code") else None
@@ -128,8 +156,7 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
                     error = exc
                     raise
                 finally:
-                    observe.labels(method, code_of(context, error)).observe(
-                        time.perf_counter() - started)
+                    observe(code_of(context, error), time.perf_counter() - started)
             return wrapped
 
         def streaming(behavior: Callable[..., Any]) -> Callable[..., Any]:
@@ -143,8 +170,7 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
                     error = exc
                     raise
                 finally:
-                    observe.labels(method, code_of(context, error)).observe(
-                        time.perf_counter() - started)
+                    observe(code_of(context, error), time.perf_counter() - started)
             return wrapped
 
         if handler.unary_unary:

@@ -105,8 +105,8 @@ async def start_server(config: Config, engine: ReviewEngine | None = None,
     engine.on_reload.append(metrics.set_knowledge_base)
     store = open_store(config)
     store.commit_seconds = metrics.observe_commit
-    hub = ChangeHub(asyncio.get_running_loop())
-    store.subscribe(hub.changed_threadsafe)
+    hub = ChangeHub()
+    store.subscribe(hub.changed)
     await store.start()
     metrics.watch_queue(lambda: store.read_sync(ops.depth_by_kind))
     server = grpc.aio.server(interceptors=[MetricsInterceptor(metrics)], options=[

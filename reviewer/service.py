@@ -16,6 +16,7 @@ import grpc
 from reviewer.config import TimeoutRule
 from reviewer.engine import ReviewEngine
 from reviewer.errors import Errors, ReviewError
+from reviewer.logs import ReviewLog
 from reviewer.metrics import Metrics
 from reviewer.store import ReviewStore, StoredReview
 from reviewer.v1 import review_pb2 as pb
@@ -23,6 +24,7 @@ from reviewer.v1 import review_pb2_grpc
 from reviewer.watch import ChangeHub, wait
 
 log = logging.getLogger(__name__)
+review_log = ReviewLog(__name__)
 
 STATUS_BY_KIND = {
     "invalid": grpc.StatusCode.INVALID_ARGUMENT,
@@ -35,6 +37,7 @@ _KIND_NAMES = {pb.OUTPATIENT: "outpatient", pb.EMERGENCY: "emergency",
                pb.INPATIENT: "inpatient", pb.CHRONIC: "chronic"}
 _LEVEL_NAMES = {pb.COUNTY_HOSPITAL: "COUNTY_HOSPITAL", pb.TOWNSHIP_CENTRE: "TOWNSHIP_CENTRE",
                 pb.VILLAGE_CLINIC: "VILLAGE_CLINIC"}
+_VERDICT_NAMES = {value: name for name, value in pb.Verdict.items()}
 _FINAL_STATES = {pb.FINAL_BY_SYSTEM, pb.APPROVED, pb.DOUBLE_SIGNED, pb.RELEASED_UNREVIEWED,
                  pb.TIMEOUT_BLOCKED, pb.SUPERSEDED}
 
@@ -128,11 +131,12 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
         held = outcome.verdict == pb.HOLD
         review_id = new_review_id(now_ms)
         serialized = request.SerializeToString(deterministic=True)
+        timeout = self._timeout_rule(request)
         response = pb.ReviewResponse(
             review_id=review_id, verdict=outcome.verdict, findings=outcome.findings,
             knowledge_base_version=outcome.knowledge_base_version,
             state=pb.PENDING if held else pb.FINAL_BY_SYSTEM,
-            deadline_unix_ms=self._deadline_ms(request, now_ms) if held else 0)
+            deadline_unix_ms=now_ms + int(timeout.seconds * 1000) if held else 0)
         stored, replayed = await self.store.insert(StoredReview(
             review_id=review_id, unit_id=request.unit_id,
             prescription_id=request.prescription_id, version=max(request.version, 1),
@@ -141,17 +145,17 @@ class ReviewService(review_pb2_grpc.ReviewServiceServicer):
             state=response.state, kind=request.kind, unit_level=request.unit_level,
             kb_version=outcome.knowledge_base_version, created_ms=now_ms,
             deadline_ms=response.deadline_unix_ms, revises=revises,
-            timeout_action=self._timeout_rule(request).action), revises)
+            timeout_action=timeout.action), revises)
         if replayed:
             response = pb.ReviewResponse.FromString(stored.response)
             response.state = stored.state
             response.replayed = True
         else:
             self.metrics.observe_review(response, request.unit_level)
-        log.info("review", extra={"review": {
-            "review_id": response.review_id, "verdict": pb.Verdict.Name(response.verdict),
+        review_log.info("review", {
+            "review_id": response.review_id, "verdict": _VERDICT_NAMES[response.verdict],
             "rules": [f.rule_id for f in response.findings], "replayed": replayed,
-            "duration_ms": round((time.time() - now) * 1000, 3)}})
+            "duration_ms": round((time.time() - now) * 1000, 3)})
         return response
 
     @maps_errors

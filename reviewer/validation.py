@@ -13,6 +13,8 @@ from reviewer.normalise.prescription import VAGUE_MARKERS
 from reviewer.v1 import review_pb2 as pb
 
 MAX_ITEMS = 60
+#: Prescribing dates are local: UTC+8 unless the timestamp says otherwise.
+CHINA_STANDARD_TIME = dt.timezone(dt.timedelta(hours=8))
 MAX_ID_LENGTH = 64
 
 
@@ -40,7 +42,7 @@ def parse_timestamp(value: str, field: str) -> dt.datetime:
     except ValueError:
         raise Errors.E103.error(field=field, value=value, what="RFC 3339 timestamp") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        parsed = parsed.replace(tzinfo=CHINA_STANDARD_TIME)
     return parsed
 
 
@@ -58,7 +60,7 @@ def validate_request(request: pb.ReviewRequest, now: dt.datetime) -> dt.date:
     prescribed_at = now
     if request.prescribed_at:
         prescribed_at = parse_timestamp(request.prescribed_at, "prescribed_at")
-    today = prescribed_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    today = prescribed_at.astimezone(CHINA_STANDARD_TIME).date()
     _validate_patient(request, today)
     if not request.items:
         raise Errors.E101.error(field="items", problem="at least one item is required")

@@ -10,18 +10,14 @@ from contextlib import contextmanager
 class ChangeHub:
     """Per-review and whole-queue wake-ups for WatchDecision and WatchQueue streams.
 
-    The store calls ``changed_threadsafe`` from its writer or LISTEN thread after a
-    commit; waiters register *before* they read, so no change between the read and the
-    wait is lost.
+    The store calls ``changed`` on the event loop after a commit (its own, or another
+    replica's that it heard of); waiters register *before* they read, so no change
+    between the read and the wait is lost.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+    def __init__(self) -> None:
         self._by_review: dict[str, set[asyncio.Event]] = defaultdict(set)
         self._queue: set[asyncio.Event] = set()
-
-    def changed_threadsafe(self, review_ids: list[str]) -> None:
-        self.loop.call_soon_threadsafe(self.changed, list(review_ids))
 
     def changed(self, review_ids: list[str]) -> None:
         for review_id in review_ids:

@@ -12,6 +12,7 @@ import pytest
 from knowledge_base.compiler import CompiledKnowledge, load_and_compile
 from reviewer.config import Config, load_config
 from reviewer.engine import ReviewEngine
+from reviewer.event_loop import new_event_loop
 from reviewer.server import RunningServer, start_server
 from tests import pg
 
@@ -40,7 +41,7 @@ class ServerThread:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()
         self.running: RunningServer | None = None
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 

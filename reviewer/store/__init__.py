@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any, Protocol
 
 
@@ -44,6 +45,17 @@ class StoredReview:
         values[5] = bytes(values[5])
         values[6] = bytes(values[6])
         return cls(*values)
+
+    def values(self) -> tuple[Any, ...]:
+        """Every column's value, in ``columns()`` order."""
+        return _VALUES(self)
+
+    def __reduce__(self) -> tuple[type["StoredReview"], tuple[Any, ...]]:
+        # Positional values pickle several times faster than a dataclass's __dict__.
+        return (StoredReview, _VALUES(self))
+
+
+_VALUES = attrgetter(*StoredReview.columns())
 
 
 @dataclass(frozen=True)

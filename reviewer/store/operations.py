@@ -85,8 +85,7 @@ def insert(db: Db, review: StoredReview, revises: str | None) -> tuple[StoredRev
             raise Errors.E301.error(review_id=revises, state="SUPERSEDED", action="revise")
         if review.version <= old.version:
             raise Errors.E302.error(version=review.version, previous=old.version)
-    values = tuple(getattr(review, c) for c in COLUMNS)
-    if db.execute(INSERT, values).rowcount == 1:
+    if db.execute(INSERT, review.values()).rowcount == 1:
         if revises is not None:
             db.execute("UPDATE reviews SET state = ?, superseded_by = ? WHERE review_id = ?",
                        (SUPERSEDED, review.review_id, revises))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +23,13 @@ MIGRATIONS = Path(__file__).with_name("migrations") / "postgresql"
 CHANNEL = "reviewer_changes"
 
 
-class PostgresStore(SqlStore):
-    """The multi-replica store."""
+@dataclass(frozen=True)
+class PostgresBackend:
+    """Connections to one PostgreSQL database; handed to the writer process as is."""
 
+    url: str
     placeholder = "%s"
     notify_sql = f"SELECT pg_notify('{CHANNEL}', %s)"
-
-    def __init__(self, url: str) -> None:
-        super().__init__()
-        self.url = url
-        self._listen: psycopg.Connection[Any] | None = None
-        self._listener: threading.Thread | None = None
-        self._stopping = threading.Event()
-
-    def migrate(self) -> None:
-        url = self.url.replace("postgresql://", "postgresql+psycopg://", 1)
-        backend = get_backend(url)
-        with backend.lock():
-            backend.apply_migrations(backend.to_apply(read_migrations(str(MIGRATIONS))))
 
     def connect(self) -> psycopg.Connection[Any]:
         return psycopg.connect(self.url, autocommit=False)
@@ -53,6 +43,26 @@ class PostgresStore(SqlStore):
     def rollback(self, connection: Any) -> None:
         connection.rollback()
 
+    def checkpoint(self, connection: Any) -> None:
+        pass  # the server checkpoints on its own
+
+
+class PostgresStore(SqlStore):
+    """The multi-replica store."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(PostgresBackend(url))
+        self.url = url
+        self._listen: psycopg.Connection[Any] | None = None
+        self._listener: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def migrate(self) -> None:
+        url = self.url.replace("postgresql://", "postgresql+psycopg://", 1)
+        backend = get_backend(url)
+        with backend.lock():
+            backend.apply_migrations(backend.to_apply(read_migrations(str(MIGRATIONS))))
+
     async def start(self) -> None:
         await super().start()
         self._listen = psycopg.connect(self.url, autocommit=True)
@@ -65,7 +75,8 @@ class PostgresStore(SqlStore):
         while not self._stopping.is_set():
             try:
                 for notification in self._listen.notifies(timeout=0.5):
-                    self._dispatch([notification.payload])
+                    assert self._loop is not None
+                    self._loop.call_soon_threadsafe(self._dispatch, [notification.payload])
             except psycopg.Error:
                 if not self._stopping.is_set():
                     log.exception("LISTEN connection failed")

@@ -5,9 +5,8 @@ each group commit durable before any review in it is acknowledged.
 """
 from __future__ import annotations
 
-import asyncio
-import logging
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from yoyo import get_backend, read_migrations
@@ -15,22 +14,15 @@ from yoyo import get_backend, read_migrations
 from reviewer.store.sql_store import SqlStore
 
 MIGRATIONS = Path(__file__).with_name("migrations") / "sqlite"
-CHECKPOINT_SECONDS = 2.0
-log = logging.getLogger(__name__)
 
 
-class SqliteStore(SqlStore):
-    """The default store."""
+@dataclass(frozen=True)
+class SqliteBackend:
+    """Connections to one SQLite file; handed to the writer process as is."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = Path(path)
-
-    def migrate(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        backend = get_backend(f"sqlite:///{self.path}")
-        with backend.lock():
-            backend.apply_migrations(backend.to_apply(read_migrations(str(MIGRATIONS))))
+    path: Path
+    placeholder = "?"
+    notify_sql = None
 
     def connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
@@ -44,22 +36,29 @@ class SqliteStore(SqlStore):
     def begin(self, connection: sqlite3.Connection) -> None:
         connection.execute("BEGIN IMMEDIATE")
 
-    async def start(self) -> None:
-        await super().start()
-        self._checkpoints = asyncio.create_task(self._checkpoint_loop())
+    def commit(self, connection: sqlite3.Connection) -> None:
+        connection.execute("COMMIT")
 
-    async def close(self) -> None:
-        task = getattr(self, "_checkpoints", None)
-        if task is not None:
-            task.cancel()
-        await super().close()
+    def rollback(self, connection: sqlite3.Connection) -> None:
+        connection.execute("ROLLBACK")
 
-    async def _checkpoint_loop(self) -> None:
-        """Checkpoint the WAL off the writer's path: a checkpoint inside a commit (SQLite's
-        default) stalls every review waiting on that commit."""
-        while True:
-            await asyncio.sleep(CHECKPOINT_SECONDS)
-            try:
-                await self.read(lambda db: db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
-            except Exception:
-                log.exception("WAL checkpoint failed")
+    def checkpoint(self, connection: sqlite3.Connection) -> None:
+        """Copy the WAL into the database. Run by the writer between batches, after it
+        has answered: a checkpoint inside a commit (SQLite's default) would stall every
+        review waiting on that commit, and one run beside a busy writer never catches
+        up, so the WAL would grow without end."""
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
+class SqliteStore(SqlStore):
+    """The default store."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(SqliteBackend(Path(path)))
+        self.path = Path(path)
+
+    def migrate(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        backend = get_backend(f"sqlite:///{self.path}")
+        with backend.lock():
+            backend.apply_migrations(backend.to_apply(read_migrations(str(MIGRATIONS))))

@@ -53,6 +53,7 @@ def test_held_reviews_survive_kill_9(tmp_path: Path, backend: str,
     port = _free_port()
     process = _start_process(port, tmp_path / "data", url)
     acknowledged = []
+    writers = _children(process.pid)
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             his = review_pb2_grpc.ReviewServiceStub(channel)
@@ -64,6 +65,11 @@ def test_held_reviews_survive_kill_9(tmp_path: Path, backend: str,
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     assert process.returncode == -signal.SIGKILL
+    assert writers, "the server runs its store writer as a child process"
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in writers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in writers), "the writer outlived a killed server"
 
     port = _free_port()
     process = _start_process(port, tmp_path / "data", url)
@@ -79,6 +85,50 @@ def test_held_reviews_survive_kill_9(tmp_path: Path, backend: str,
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+        return [int(child) for child in handle.read().split()]
+
+
+def _alive(pid: int) -> bool:
+    """Running, and not merely a zombie waiting to be reaped."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_killed_writer_is_replaced_and_nothing_acknowledged_is_lost(tmp_path: Path) -> None:
+    server = ServerThread(make_config(tmp_path)).start()
+    try:
+        with grpc.insecure_channel(server.target) as channel:
+            his = review_pb2_grpc.ReviewServiceStub(channel)
+            before = his.Review(request(item("某某神奇胶囊", 2, "粒", "tid"),
+                                        prescription_id="writer-1"), timeout=10)
+            assert server.running is not None
+            process = server.running.store._process
+            assert process is not None
+            os.kill(process.pid, signal.SIGKILL)
+            codes, after = [], None
+            deadline = time.monotonic() + 20
+            while after is None and time.monotonic() < deadline:
+                try:
+                    after = his.Review(request(item("某某神奇胶囊", 2, "粒", "tid"),
+                                               prescription_id="writer-2"), timeout=10)
+                except grpc.RpcError as exc:
+                    codes.append(exc.code())
+                    time.sleep(0.05)
+            assert after is not None and after.verdict == pb.HOLD
+            assert set(codes) <= {grpc.StatusCode.UNAVAILABLE}
+            decision = his.GetDecision(pb.GetDecisionRequest(review_id=before.review_id),
+                                       timeout=10)
+            assert decision.state == pb.PENDING
+            assert server.running.store._process is not process
+    finally:
+        server.stop()
 
 
 @pytest.fixture
