@@ -23,6 +23,7 @@ from typing import Any
 
 import grpc
 
+from load_tests.disk_probe import probe as disk_probe
 from load_tests.loadgen import RequestSource, closed_loop, open_loop
 from reviewer.event_loop import new_event_loop
 
@@ -78,6 +79,32 @@ def _scrape(port: int) -> dict[str, float]:
     return totals
 
 
+def _buckets(port: int, prefix: str) -> dict[float, float]:
+    """Cumulative bucket counts of one histogram series, by upper bound (seconds)."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    buckets: dict[float, float] = {}
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float(bound)] = float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def _bucket_quantile(before: dict[float, float], after: dict[float, float], q: float) -> str:
+    """The bucket bound under which a share ``q`` of the observations between two scrapes
+    fell, as ``<= N ms``."""
+    moved = {bound: after.get(bound, 0.0) - before.get(bound, 0.0) for bound in after}
+    total = moved.get(float("inf"), 0.0)
+    for bound in sorted(moved):
+        if total and moved[bound] >= q * total:
+            return "> 10 s" if bound == float("inf") else f"<= {bound * 1000:g} ms"
+    return "n/a"
+
+
+HANDLING = 'reviewer_grpc_server_handling_seconds_bucket{code="OK",'
+COMMIT = "reviewer_store_commit_seconds_bucket{"
+
+
 async def _capacity(target: str, duration: float) -> dict[str, Any]:
     return (await closed_loop(target, 64, duration, RequestSource(), progress=True)).summary()
 
@@ -106,20 +133,31 @@ def run_review_server(label: str, duration: float, env_extra: dict[str, str],
                                    for name in METRIC_FAMILIES}
         if open_rate:
             print(f"{label}: open loop, {open_rate:g}/s, {duration:g} s", file=sys.stderr)
+            handling, commit = _buckets(metrics_port, HANDLING), _buckets(metrics_port, COMMIT)
             result["latency"] = _run(_latency(target, duration, open_rate))
+            handled, committed = _buckets(metrics_port, HANDLING), _buckets(metrics_port, COMMIT)
+            result["server_side"] = {
+                "handling_p50": _bucket_quantile(handling, handled, 0.50),
+                "handling_p99": _bucket_quantile(handling, handled, 0.99),
+                "commit_p50": _bucket_quantile(commit, committed, 0.50),
+                "commit_p99": _bucket_quantile(commit, committed, 0.99)}
         return result
     finally:
         _stop(server)
         shutil.rmtree(data, ignore_errors=True)
 
 
-def run_echo(duration: float) -> dict[str, Any]:
+def run_echo(duration: float, open_rate: float | None) -> dict[str, Any]:
     port = _free_port()
     echo = _start(["load_tests.echo_server", "--listen", f"127.0.0.1:{port}"])
     try:
         _wait_ready(f"127.0.0.1:{port}", echo)
         print(f"echo: closed loop, 64 outstanding, {duration:g} s", file=sys.stderr)
-        return _run(_capacity(f"127.0.0.1:{port}", duration))
+        result: dict[str, Any] = {"capacity": _run(_capacity(f"127.0.0.1:{port}", duration))}
+        if open_rate:
+            print(f"echo: open loop, {open_rate:g}/s, {duration:g} s", file=sys.stderr)
+            result["latency"] = _run(_latency(f"127.0.0.1:{port}", duration, open_rate))
+        return result
     finally:
         _stop(echo)
 
@@ -134,11 +172,17 @@ def _row(name: str, s: dict[str, Any]) -> str:
             f"{s['p99_ms']:.2f} | {s['max_ms']:.1f} | {s['errors']} |")
 
 
+def _latency_row(name: str, rate: float, s: dict[str, Any]) -> str:
+    return (f"| {name} | {rate:g} | {s['throughput_per_s']:,.0f} | {s['p50_ms']:.2f} | "
+            f"{s['p95_ms']:.2f} | {s['p99_ms']:.2f} | {s['max_ms']:.1f} | {s['errors']} |")
+
+
 def write_report(out: Path, duration: float, echo: dict[str, Any], sqlite: dict[str, Any],
-                 postgres: dict[str, Any] | None) -> None:
+                 postgres: dict[str, Any] | None, disk: dict[str, Any]) -> None:
     sys.path.insert(0, str(ROOT))
     from tests.benchmarks.machine import header
-    ratio = sqlite["capacity"]["throughput_per_s"] / max(echo["throughput_per_s"], 1e-9)
+    ratio = (sqlite["capacity"]["throughput_per_s"]
+             / max(echo["capacity"]["throughput_per_s"], 1e-9))
     lines = [
         "# Load report", "", header(),
         f"- command: `python -m load_tests.report --duration {duration:g}`",
@@ -148,7 +192,7 @@ def write_report(out: Path, duration: float, echo: dict[str, Any], sqlite: dict[
         "## Capacity: closed loop, 64 outstanding RPCs", "",
         "| server | reviews/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
         "|---|---|---|---|---|---|---|",
-        _row("grpc.aio echo (yardstick)", echo),
+        _row("grpc.aio echo (yardstick)", echo["capacity"]),
         _row("reviewer, SQLite", sqlite["capacity"]),
     ]
     if postgres:
@@ -159,11 +203,24 @@ def write_report(out: Path, duration: float, echo: dict[str, Any], sqlite: dict[
                   "Latency counts from each request's scheduled send time.", "",
                   "| server | offered/s | achieved/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
                   "|---|---|---|---|---|---|---|---|"]
-        s = sqlite["latency"]
-        lines.append(f"| reviewer, SQLite | {sqlite['open_rate']:g} | {s['throughput_per_s']:,.0f} | "
-                     f"{s['p50_ms']:.2f} | {s['p95_ms']:.2f} | {s['p99_ms']:.2f} | "
-                     f"{s['max_ms']:.1f} | {s['errors']} |")
-        lines.append("")
+        if "latency" in echo:
+            lines.append(_latency_row("grpc.aio echo (yardstick)", sqlite["open_rate"],
+                                      echo["latency"]))
+        lines.append(_latency_row("reviewer, SQLite", sqlite["open_rate"], sqlite["latency"]))
+        side = sqlite["server_side"]
+        lines += ["", "Inside the server during the same open-loop run (histogram bucket "
+                  "bounds from `/metrics`): review handling p50 "
+                  f"{side['handling_p50']}, p99 {side['handling_p99']}; group commit "
+                  f"p50 {side['commit_p50']}, p99 {side['commit_p99']}.", ""]
+    lines += ["## The disk under the store", "",
+              f"`python -m load_tests.disk_probe`, run just before the SQLite server, in "
+              f"the same filesystem: {disk['flushes']:,} fdatasync calls of 8 KiB over "
+              f"{disk['seconds']:g} s. p50 {disk['p50_ms']:.2f} ms, p99 "
+              f"{disk['p99_ms']:.2f} ms, p99.9 {disk['p999_ms']:.2f} ms, max "
+              f"{disk['max_ms']:.1f} ms. {disk['stalls_over_5ms']} flushes took over 5 ms, "
+              f"{disk['share_of_time_stalled']:.2%} of the time. Every acknowledged review "
+              "waits for one flush, shared by its group, so a review that arrives during "
+              "a stalled flush waits for it.", ""]
     lines += ["## Durable acknowledgements per second", "",
               f"- SQLite: {sqlite['capacity']['throughput_per_s']:,.0f}/s"]
     if postgres:
@@ -172,7 +229,7 @@ def write_report(out: Path, duration: float, echo: dict[str, Any], sqlite: dict[
               "| family | change |", "|---|---|"]
     lines += [f"| {k} | {v:,.0f} |" for k, v in sqlite["metrics_moved"].items()]
     lines += ["", "Raw results:", "", "```json",
-              json.dumps({"echo": echo, "sqlite": sqlite, "postgres": postgres},
+              json.dumps({"echo": echo, "sqlite": sqlite, "postgres": postgres, "disk": disk},
                          ensure_ascii=False, indent=2), "```", ""]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines), encoding="utf-8")
@@ -185,7 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "load_tests" / "results" / "REPORT.md")
     args = parser.parse_args(argv)
-    echo = run_echo(args.duration)
+    echo = run_echo(args.duration, args.open_rate)
+    print(f"disk: fdatasync probe, {args.duration / 2:g} s", file=sys.stderr)
+    disk = disk_probe(Path(tempfile.gettempdir()), args.duration / 2)
     sqlite = run_review_server("reviewer (SQLite)", args.duration, {}, args.open_rate)
     sqlite["open_rate"] = args.open_rate
     postgres = None
@@ -197,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
                 postgres = run_review_server("reviewer (PostgreSQL)", args.duration,
                                              {"REVIEWER_DATABASE_URL": server.new_database()},
                                              None)
-    write_report(args.out, args.duration, echo, sqlite, postgres)
+    write_report(args.out, args.duration, echo, sqlite, postgres, disk)
     print(args.out.read_text(encoding="utf-8"))
     return 0
 

@@ -38,6 +38,7 @@ MAX_BATCH = 512
 #: Above this many writes a second, wait this long for more before committing.
 GATHER_ABOVE_PER_SECOND = 1500.0
 GATHER_SECONDS = 0.004
+RATE_WINDOW_SECONDS = 0.1
 #: How often the writer checkpoints, between batches.
 CHECKPOINT_SECONDS = 0.25
 #: The operations a batch may run: every write the store offers, nothing else.
@@ -174,7 +175,8 @@ class Writer:
         self.backend: Backend | None = None
         self.connection: Any = None
         self.rate = 0.0
-        self.last_batch = self.last_checkpoint = time.perf_counter()
+        self.window_start = self.last_checkpoint = time.perf_counter()
+        self.window_writes = 0
 
     def serve(self) -> None:
         """Answer batches until the server closes its end."""
@@ -214,13 +216,19 @@ class Writer:
         that CPU is what the server runs short of. (PostgreSQL's ``commit_delay`` makes
         the same trade.)"""
         operations = [op for payload in self.inbox.receive(None) for op in payload]
-        now = time.perf_counter()
-        elapsed, self.last_batch = max(now - self.last_batch, 1e-4), now
         if self.rate >= GATHER_ABOVE_PER_SECOND and len(operations) < MAX_BATCH:
             time.sleep(GATHER_SECONDS)
             operations += [op for payload in self.inbox.receive(0) for op in payload]
-        self.rate = 0.8 * self.rate + 0.2 * len(operations) / elapsed
+        self._count(len(operations))
         return operations
+
+    def _count(self, writes: int) -> None:
+        """Keep ``rate``: writes a second over the last whole ``RATE_WINDOW_SECONDS``."""
+        self.window_writes += writes
+        now = time.perf_counter()
+        if now - self.window_start >= RATE_WINDOW_SECONDS:
+            self.rate = self.window_writes / (now - self.window_start)
+            self.window_start, self.window_writes = now, 0
 
     def _checkpoint_when_due(self) -> None:
         """Checkpoint every ``CHECKPOINT_SECONDS`` while writes come: small and often
