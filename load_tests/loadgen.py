@@ -30,6 +30,8 @@ from reviewer.event_loop import new_event_loop
 from reviewer.v1 import review_pb2 as pb
 
 MAX_REQUESTS = 5_000_000
+SLOW_SECONDS = 0.010
+EPISODE_GAP_SECONDS = 0.1
 
 
 def _item(name: str, dose: float, unit: str, frequency: str = "qd", spec: str = "",
@@ -108,6 +110,8 @@ class Result:
     """Latencies (seconds) of completed calls, errors, verdict counts, wall time."""
 
     latencies: list[float] = field(default_factory=list)
+    #: When each completed call was due (open loop) or sent (closed loop).
+    sent: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     verdicts: dict[str, int] = field(default_factory=dict)
     started: float = 0.0
@@ -125,7 +129,16 @@ class Result:
                 "p50_ms": round(pct(0.50), 3), "p95_ms": round(pct(0.95), 3),
                 "p99_ms": round(pct(0.99), 3),
                 "max_ms": round(done[-1] * 1000, 3) if done else float("nan"),
-                "verdicts": self.verdicts}
+                "verdicts": self.verdicts, **self.slow_episodes()}
+
+    def slow_episodes(self, over: float = SLOW_SECONDS, gap: float = EPISODE_GAP_SECONDS
+                      ) -> dict[str, Any]:
+        """Calls slower than ``over``, and how many separate episodes they came in (slow
+        calls less than ``gap`` apart belong to one): a few long episodes point to a
+        stall (a disk flush, say), many short ones to steady queueing."""
+        slow = sorted(at for at, latency in zip(self.sent, self.latencies) if latency > over)
+        episodes = sum(1 for n, at in enumerate(slow) if n == 0 or at - slow[n - 1] > gap)
+        return {f"over_{over * 1000:g}ms": len(slow), "slow_episodes": episodes}
 
 
 class Progress:
@@ -153,6 +166,7 @@ async def _call(review: Any, request: bytes, result: Result, began: float) -> No
     try:
         response = await review(request, timeout=10)
         result.latencies.append(time.monotonic() - began)
+        result.sent.append(began)
         name = pb.Verdict.Name(response.verdict) if response.verdict else "ECHO"
         result.verdicts[name] = result.verdicts.get(name, 0) + 1
     except grpc.aio.AioRpcError as exc:

@@ -1,9 +1,12 @@
 """Run the committed load report: echo yardstick, SQLite and PostgreSQL servers.
 
-    python -m load_tests.report [--duration 60] [--out load_tests/results/REPORT.md]
+    python -m load_tests.report [--duration 60] [--rounds 3] [--out load_tests/results/REPORT.md]
 
-Starts each server as its own process on loopback, drives it with ``loadgen`` from this
-process, scrapes ``/metrics`` while the review server is under load, and writes a
+Starts each server as its own process on loopback and drives it with ``loadgen`` from
+this process. The echo yardstick and the service on SQLite take turns, round after
+round (a fresh service and database each round), so that both meet the same
+conditions on a shared machine; every round is reported, and the median across rounds.
+It scrapes ``/metrics`` while the service is under load, probes the disk, and writes a
 Markdown report headed by the machine, Python and package versions.
 """
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import os
 import shutil
 import subprocess
@@ -18,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,52 +119,99 @@ async def _latency(target: str, duration: float, rate: float) -> dict[str, Any]:
                             progress=True)).summary()
 
 
-def run_review_server(label: str, duration: float, env_extra: dict[str, str],
-                      open_rate: float | None) -> dict[str, Any]:
+@dataclass
+class Running:
+    """A server process under test."""
+
+    process: subprocess.Popen[bytes]
+    target: str
+    metrics_port: int = 0
+    data: Path | None = None
+
+    def stop(self) -> None:
+        _stop(self.process)
+        if self.data is not None:
+            shutil.rmtree(self.data, ignore_errors=True)
+
+
+def start_reviewer(env_extra: dict[str, str]) -> Running:
+    """The service on a fresh data directory (and so a fresh SQLite database)."""
     port, metrics_port = _free_port(), _free_port()
     data = Path(tempfile.mkdtemp(prefix="reviewer-load-"))
-    env = dict(os.environ, **env_extra)
     server = _start(["reviewer.cli", "serve", "--listen", f"127.0.0.1:{port}", "--data-dir",
                      str(data), "--metrics-listen", f"127.0.0.1:{metrics_port}",
-                     "--log-level", "WARNING"], env)
-    target = f"127.0.0.1:{port}"
+                     "--log-level", "WARNING"], dict(os.environ, **env_extra))
+    running = Running(server, f"127.0.0.1:{port}", metrics_port, data)
     try:
-        _wait_ready(target, server)
-        before = _scrape(metrics_port)
-        print(f"{label}: closed loop, 64 outstanding, {duration:g} s", file=sys.stderr)
-        result: dict[str, Any] = {"capacity": _run(_capacity(target, duration))}
-        during = _scrape(metrics_port)
-        result["metrics_moved"] = {name: during.get(name, 0) - before.get(name, 0)
-                                   for name in METRIC_FAMILIES}
-        if open_rate:
-            print(f"{label}: open loop, {open_rate:g}/s, {duration:g} s", file=sys.stderr)
-            handling, commit = _buckets(metrics_port, HANDLING), _buckets(metrics_port, COMMIT)
-            result["latency"] = _run(_latency(target, duration, open_rate))
-            handled, committed = _buckets(metrics_port, HANDLING), _buckets(metrics_port, COMMIT)
-            result["server_side"] = {
-                "handling_p50": _bucket_quantile(handling, handled, 0.50),
-                "handling_p99": _bucket_quantile(handling, handled, 0.99),
-                "commit_p50": _bucket_quantile(commit, committed, 0.50),
-                "commit_p99": _bucket_quantile(commit, committed, 0.99)}
-        return result
-    finally:
-        _stop(server)
-        shutil.rmtree(data, ignore_errors=True)
+        _wait_ready(running.target, server)
+    except BaseException:
+        running.stop()
+        raise
+    return running
 
 
-def run_echo(duration: float, open_rate: float | None) -> dict[str, Any]:
+def start_echo() -> Running:
     port = _free_port()
     echo = _start(["load_tests.echo_server", "--listen", f"127.0.0.1:{port}"])
+    running = Running(echo, f"127.0.0.1:{port}")
     try:
-        _wait_ready(f"127.0.0.1:{port}", echo)
-        print(f"echo: closed loop, 64 outstanding, {duration:g} s", file=sys.stderr)
-        result: dict[str, Any] = {"capacity": _run(_capacity(f"127.0.0.1:{port}", duration))}
-        if open_rate:
-            print(f"echo: open loop, {open_rate:g}/s, {duration:g} s", file=sys.stderr)
-            result["latency"] = _run(_latency(f"127.0.0.1:{port}", duration, open_rate))
-        return result
+        _wait_ready(running.target, echo)
+    except BaseException:
+        running.stop()
+        raise
+    return running
+
+
+def _capacity_of(label: str, server: Running, duration: float) -> dict[str, Any]:
+    print(f"{label}: closed loop, 64 outstanding, {duration:g} s", file=sys.stderr)
+    return _run(_capacity(server.target, duration))
+
+
+def _latency_of(label: str, server: Running, duration: float, rate: float) -> dict[str, Any]:
+    print(f"{label}: open loop, {rate:g}/s, {duration:g} s", file=sys.stderr)
+    return _run(_latency(server.target, duration, rate))
+
+
+def run_round(n: int, echo: Running, duration: float, rate: float) -> dict[str, Any]:
+    """Echo and service in turns: capacity, then latency; the service's metrics read
+    around its runs."""
+    result: dict[str, Any] = {"echo": {}, "sqlite": {}}
+    result["echo"]["capacity"] = _capacity_of(f"round {n} echo", echo, duration)
+    reviewer = start_reviewer({})
+    try:
+        before = _scrape(reviewer.metrics_port)
+        result["sqlite"]["capacity"] = _capacity_of(f"round {n} reviewer", reviewer, duration)
+        during = _scrape(reviewer.metrics_port)
+        result["sqlite"]["metrics_moved"] = {name: during.get(name, 0) - before.get(name, 0)
+                                             for name in METRIC_FAMILIES}
+        result["echo"]["latency"] = _latency_of(f"round {n} echo", echo, duration, rate)
+        handling = _buckets(reviewer.metrics_port, HANDLING)
+        commit = _buckets(reviewer.metrics_port, COMMIT)
+        result["sqlite"]["latency"] = _latency_of(f"round {n} reviewer", reviewer, duration,
+                                                  rate)
+        handled = _buckets(reviewer.metrics_port, HANDLING)
+        committed = _buckets(reviewer.metrics_port, COMMIT)
+        result["sqlite"]["server_side"] = {
+            "handling_p50": _bucket_quantile(handling, handled, 0.50),
+            "handling_p99": _bucket_quantile(handling, handled, 0.99),
+            "commit_p50": _bucket_quantile(commit, committed, 0.50),
+            "commit_p99": _bucket_quantile(commit, committed, 0.99)}
     finally:
-        _stop(echo)
+        reviewer.stop()
+    return result
+
+
+def run_postgres(duration: float) -> dict[str, Any] | None:
+    sys.path.insert(0, str(ROOT))
+    from tests import pg
+    if not pg.available():
+        return None
+    with pg.running_server() as server:
+        reviewer = start_reviewer({"REVIEWER_DATABASE_URL": server.new_database()})
+        try:
+            return {"capacity": _capacity_of("reviewer on PostgreSQL", reviewer, duration)}
+        finally:
+            reviewer.stop()
 
 
 def _run(coroutine: Any) -> Any:
@@ -174,89 +226,110 @@ def _row(name: str, s: dict[str, Any]) -> str:
 
 def _latency_row(name: str, rate: float, s: dict[str, Any]) -> str:
     return (f"| {name} | {rate:g} | {s['throughput_per_s']:,.0f} | {s['p50_ms']:.2f} | "
-            f"{s['p95_ms']:.2f} | {s['p99_ms']:.2f} | {s['max_ms']:.1f} | {s['errors']} |")
+            f"{s['p95_ms']:.2f} | {s['p99_ms']:.2f} | {s['max_ms']:.1f} | "
+            f"{s['over_10ms']} in {s['slow_episodes']} | {s['errors']} |")
 
 
-def write_report(out: Path, duration: float, echo: dict[str, Any], sqlite: dict[str, Any],
+def summarise(rounds: list[dict[str, Any]]) -> dict[str, float]:
+    """Medians across rounds; the ratio is taken within each round, then the median."""
+    def median(server: str, run: str, key: str) -> float:
+        return statistics.median(r[server][run][key] for r in rounds)
+    ratios = [r["sqlite"]["capacity"]["throughput_per_s"]
+              / max(r["echo"]["capacity"]["throughput_per_s"], 1e-9) for r in rounds]
+    return {"echo_capacity": median("echo", "capacity", "throughput_per_s"),
+            "sqlite_capacity": median("sqlite", "capacity", "throughput_per_s"),
+            "capacity_ratio": statistics.median(ratios),
+            "echo_p99_ms": median("echo", "latency", "p99_ms"),
+            "sqlite_p99_ms": median("sqlite", "latency", "p99_ms")}
+
+
+def write_report(out: Path, duration: float, rate: float, rounds: list[dict[str, Any]],
                  postgres: dict[str, Any] | None, disk: dict[str, Any]) -> None:
     sys.path.insert(0, str(ROOT))
     from tests.benchmarks.machine import header
-    ratio = (sqlite["capacity"]["throughput_per_s"]
-             / max(echo["capacity"]["throughput_per_s"], 1e-9))
+    summary = summarise(rounds)
     lines = [
         "# Load report", "", header(),
-        f"- command: `python -m load_tests.report --duration {duration:g}`",
+        f"- command: `python -m load_tests.report --duration {duration:g} "
+        f"--rounds {len(rounds)}`",
         "- client and servers on the same machine, loopback; every review is durably stored",
         "  (group commit, SQLite synchronous=FULL / PostgreSQL synchronous_commit=on) before",
-        "  it is acknowledged.", "",
+        "  it is acknowledged.",
+        "- each round runs the echo yardstick and then a fresh service on a fresh SQLite",
+        "  database, back to back, so that both meet the same conditions on a shared machine.",
+        "",
+        "## Summary (median of the rounds)", "",
+        f"- capacity, closed loop, 64 outstanding: **{summary['sqlite_capacity']:,.0f} "
+        f"reviews/s** on SQLite; echo {summary['echo_capacity']:,.0f}/s",
+        f"- capacity ratio, reviewer to echo, within each round: "
+        f"**{summary['capacity_ratio']:.2f}**",
+        f"- open loop at {rate:g}/s: reviewer p99 **{summary['sqlite_p99_ms']:.2f} ms**; "
+        f"echo p99 {summary['echo_p99_ms']:.2f} ms",
+        "",
         "## Capacity: closed loop, 64 outstanding RPCs", "",
-        "| server | reviews/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
+        "| round, server | reviews/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
         "|---|---|---|---|---|---|---|",
-        _row("grpc.aio echo (yardstick)", echo["capacity"]),
-        _row("reviewer, SQLite", sqlite["capacity"]),
     ]
+    for n, r in enumerate(rounds, 1):
+        lines.append(_row(f"{n}, grpc.aio echo (yardstick)", r["echo"]["capacity"]))
+        lines.append(_row(f"{n}, reviewer, SQLite", r["sqlite"]["capacity"]))
     if postgres:
-        lines.append(_row("reviewer, PostgreSQL", postgres["capacity"]))
-    lines += ["", f"Capacity ratio, reviewer on SQLite to echo, same run: **{ratio:.2f}**.", ""]
-    if "latency" in sqlite:
-        lines += ["## Latency: open loop at a fixed offered rate", "",
-                  "Latency counts from each request's scheduled send time.", "",
-                  "| server | offered/s | achieved/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
-                  "|---|---|---|---|---|---|---|---|"]
-        if "latency" in echo:
-            lines.append(_latency_row("grpc.aio echo (yardstick)", sqlite["open_rate"],
-                                      echo["latency"]))
-        lines.append(_latency_row("reviewer, SQLite", sqlite["open_rate"], sqlite["latency"]))
-        side = sqlite["server_side"]
-        lines += ["", "Inside the server during the same open-loop run (histogram bucket "
-                  "bounds from `/metrics`): review handling p50 "
-                  f"{side['handling_p50']}, p99 {side['handling_p99']}; group commit "
-                  f"p50 {side['commit_p50']}, p99 {side['commit_p99']}.", ""]
-    lines += ["## The disk under the store", "",
-              f"`python -m load_tests.disk_probe`, run just before the SQLite server, in "
-              f"the same filesystem: {disk['flushes']:,} fdatasync calls of 8 KiB over "
+        lines.append(_row("reviewer, PostgreSQL (one run, after the rounds)",
+                          postgres["capacity"]))
+    lines += ["", "## Latency: open loop at a fixed offered rate", "",
+              "Latency counts from each request's scheduled send time. *Over 10 ms* counts "
+              "the calls slower than 10 ms and the episodes they came in (slow calls under "
+              "100 ms apart make one episode).", "",
+              "| round, server | offered/s | achieved/s | p50 ms | p95 ms | p99 ms | max ms | "
+              "over 10 ms | errors |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for n, r in enumerate(rounds, 1):
+        lines.append(_latency_row(f"{n}, grpc.aio echo (yardstick)", rate, r["echo"]["latency"]))
+        lines.append(_latency_row(f"{n}, reviewer, SQLite", rate, r["sqlite"]["latency"]))
+    lines += ["", "Inside the server during each open-loop run (histogram bucket bounds from "
+              "`/metrics`):", ""]
+    for n, r in enumerate(rounds, 1):
+        side = r["sqlite"]["server_side"]
+        lines.append(f"- round {n}: review handling p50 {side['handling_p50']}, p99 "
+                     f"{side['handling_p99']}; group commit p50 {side['commit_p50']}, p99 "
+                     f"{side['commit_p99']}")
+    lines += ["", "## The disk under the store", "",
+              f"`python -m load_tests.disk_probe`, run before the rounds in the same "
+              f"filesystem: {disk['flushes']:,} fdatasync calls of 8 KiB over "
               f"{disk['seconds']:g} s. p50 {disk['p50_ms']:.2f} ms, p99 "
               f"{disk['p99_ms']:.2f} ms, p99.9 {disk['p999_ms']:.2f} ms, max "
               f"{disk['max_ms']:.1f} ms. {disk['stalls_over_5ms']} flushes took over 5 ms, "
               f"{disk['share_of_time_stalled']:.2%} of the time. Every acknowledged review "
               "waits for one flush, shared by its group, so a review that arrives during "
-              "a stalled flush waits for it.", ""]
-    lines += ["## Durable acknowledgements per second", "",
-              f"- SQLite: {sqlite['capacity']['throughput_per_s']:,.0f}/s"]
-    if postgres:
-        lines.append(f"- PostgreSQL: {postgres['capacity']['throughput_per_s']:,.0f}/s")
-    lines += ["", "## Metric families scraped from /metrics during the SQLite capacity run", "",
-              "| family | change |", "|---|---|"]
-    lines += [f"| {k} | {v:,.0f} |" for k, v in sqlite["metrics_moved"].items()]
+              "a stalled flush waits for it.", "",
+              "## Metric families scraped from /metrics during the first SQLite capacity run",
+              "", "| family | change |", "|---|---|"]
+    lines += [f"| {k} | {v:,.0f} |" for k, v in rounds[0]["sqlite"]["metrics_moved"].items()]
     lines += ["", "Raw results:", "", "```json",
-              json.dumps({"echo": echo, "sqlite": sqlite, "postgres": postgres, "disk": disk},
-                         ensure_ascii=False, indent=2), "```", ""]
+              json.dumps({"rounds": rounds, "postgres": postgres, "disk": disk,
+                          "summary": summary}, ensure_ascii=False, indent=2), "```", ""]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per run")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--open-rate", type=float, default=1000.0)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "load_tests" / "results" / "REPORT.md")
     args = parser.parse_args(argv)
-    echo = run_echo(args.duration, args.open_rate)
     print(f"disk: fdatasync probe, {args.duration / 2:g} s", file=sys.stderr)
     disk = disk_probe(Path(tempfile.gettempdir()), args.duration / 2)
-    sqlite = run_review_server("reviewer (SQLite)", args.duration, {}, args.open_rate)
-    sqlite["open_rate"] = args.open_rate
-    postgres = None
-    if not args.no_postgres:
-        sys.path.insert(0, str(ROOT))
-        from tests import pg
-        if pg.available():
-            with pg.running_server() as server:
-                postgres = run_review_server("reviewer (PostgreSQL)", args.duration,
-                                             {"REVIEWER_DATABASE_URL": server.new_database()},
-                                             None)
-    write_report(args.out, args.duration, echo, sqlite, postgres, disk)
+    echo = start_echo()
+    try:
+        rounds = [run_round(n, echo, args.duration, args.open_rate)
+                  for n in range(1, args.rounds + 1)]
+    finally:
+        echo.stop()
+    postgres = None if args.no_postgres else run_postgres(args.duration)
+    write_report(args.out, args.duration, args.open_rate, rounds, postgres, disk)
     print(args.out.read_text(encoding="utf-8"))
     return 0
 
