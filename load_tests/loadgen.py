@@ -27,6 +27,8 @@ from typing import Any
 import grpc
 
 from reviewer.event_loop import new_event_loop
+from reviewer.v1 import pharmacist_pb2 as ph
+from reviewer.v1 import pharmacist_pb2_grpc
 from reviewer.v1 import review_pb2 as pb
 
 MAX_REQUESTS = 5_000_000
@@ -40,22 +42,28 @@ def _item(name: str, dose: float, unit: str, frequency: str = "qd", spec: str = 
                    frequency=frequency, route=route, days=days)
 
 
-#: (share, diagnoses, age in years, items): routine first, then notes, then held.
-MIX: list[tuple[float, tuple[str, ...], int, tuple[pb.Item, ...]]] = [
-    (0.20, ("I10",), 62, (_item("苯磺酸氨氯地平片", 5, "mg", spec="5mg*7片"),
-                          _item("缬沙坦胶囊", 80, "mg", spec="80mg*7粒"))),
-    (0.20, ("E11.9",), 55, (_item("盐酸二甲双胍片", 0.5, "g", "tid", "0.5g*20片"),
-                            _item("阿卡波糖片", 50, "mg", "tid", "50mg*30片"))),
-    (0.15, ("J06.9",), 30, (_item("复方氨酚烷胺片", 1, "片", "bid"),)),
-    (0.10, ("J02.9",), 25, (pb.Item(drug_name="阿莫西林胶囊", specification="0.25g*24粒",
-                                    dose=0.5, dose_unit="g", frequency="tid", route="口服",
-                                    days=5, skin_test=pb.SKIN_TEST_NEGATIVE),)),
-    (0.10, ("I25.1", "E78.5"), 66, (_item("阿司匹林肠溶片", 100, "mg"),
-                                    _item("阿托伐他汀钙片", 20, "mg", "qn"),
-                                    _item("单硝酸异山梨酯缓释片", 40, "mg"))),
-    (0.10, ("K21.0",), 45, (_item("奥美拉唑肠溶胶囊", 20, "mg", "bid"),)),
-    (0.10, ("I48.9",), 72, (_item("华法林钠片", 2.5, "mg"), _item("布洛芬缓释胶囊", 0.3, "g", "bid"))),
-    (0.05, ("J06.9",), 40, (_item("某某神奇胶囊", 2, "粒", "tid"),)),
+OUT, EMERG = pb.OUTPATIENT, pb.EMERGENCY
+#: (share, kind, diagnoses, age in years, items): routine first, then notes, then held.
+#: Held emergency prescriptions time out in 30 s by default, so timeouts fire in a run.
+MIX: list[tuple[float, int, tuple[str, ...], int, tuple[pb.Item, ...]]] = [
+    (0.20, OUT, ("I10",), 62, (_item("苯磺酸氨氯地平片", 5, "mg", spec="5mg*7片"),
+                               _item("缬沙坦胶囊", 80, "mg", spec="80mg*7粒"))),
+    (0.20, OUT, ("E11.9",), 55, (_item("盐酸二甲双胍片", 0.5, "g", "tid", "0.5g*20片"),
+                                 _item("阿卡波糖片", 50, "mg", "tid", "50mg*30片"))),
+    (0.12, OUT, ("J06.9",), 30, (_item("复方氨酚烷胺片", 1, "片", "bid"),)),
+    (0.10, OUT, ("J02.9",), 25, (pb.Item(drug_name="阿莫西林胶囊", specification="0.25g*24粒",
+                                         dose=0.5, dose_unit="g", frequency="tid",
+                                         route="口服", days=5,
+                                         skin_test=pb.SKIN_TEST_NEGATIVE),)),
+    (0.10, OUT, ("I25.1", "E78.5"), 66, (_item("阿司匹林肠溶片", 100, "mg"),
+                                         _item("阿托伐他汀钙片", 20, "mg", "qn"),
+                                         _item("单硝酸异山梨酯缓释片", 40, "mg"))),
+    (0.10, OUT, ("K21.0",), 45, (_item("奥美拉唑肠溶胶囊", 20, "mg", "bid"),)),
+    (0.10, OUT, ("I48.9",), 72, (_item("华法林钠片", 2.5, "mg"),
+                                 _item("布洛芬缓释胶囊", 0.3, "g", "bid"))),
+    (0.05, OUT, ("J06.9",), 40, (_item("某某神奇胶囊", 2, "粒", "tid"),)),
+    (0.03, EMERG, ("I48.9", "M54.5"), 70, (_item("华法林钠片", 2.5, "mg", days=3),
+                                           _item("布洛芬缓释胶囊", 0.3, "g", "bid", days=3))),
 ]
 
 
@@ -65,11 +73,12 @@ UNITS = 40
 METHOD = "/reviewer.v1.ReviewService/Review"
 
 
-def _template(n: int, diagnoses: tuple[str, ...], age: int, items: tuple[pb.Item, ...]) -> bytes:
+def _template(n: int, kind: int, diagnoses: tuple[str, ...], age: int,
+              items: tuple[pb.Item, ...]) -> bytes:
     """A request of the mix, serialized once, without its prescription id."""
     return pb.ReviewRequest(
         unit_id=f"load-{n % UNITS}", unit_level=pb.TOWNSHIP_CENTRE, version=1,
-        kind=pb.OUTPATIENT, prescriber=pb.Prescriber(id="doc", antibiotic_right=pb.RESTRICTED),
+        kind=kind, prescriber=pb.Prescriber(id="doc", antibiotic_right=pb.RESTRICTED),
         patient=pb.Patient(pseudonymous_id=f"p{n}", age_years=age, sex=pb.MALE,
                            diagnoses=[pb.Diagnosis(icd10=d) for d in diagnoses]),
         items=list(items)).SerializeToString()
@@ -85,8 +94,8 @@ class RequestSource:
 
     def __init__(self, seed: int = 7) -> None:
         self.rng = random.Random(seed)
-        self.templates = [[_template(unit, diagnoses, age, items) for unit in range(UNITS)]
-                          for _, diagnoses, age, items in MIX]
+        self.templates = [[_template(unit, *entry) for unit in range(UNITS)]
+                          for _, *entry in MIX]
         self.weights = list(itertools.accumulate(share for share, *_ in MIX))
         self.run = f"{time.time_ns():x}"
         self.count = 0
@@ -231,6 +240,39 @@ async def open_loop(target: str, rate: float, duration: float, source: RequestSo
     return result
 
 
+async def pharmacist_desk(target: str, duration: float, rate: float,
+                          pharmacist: str = "load-desk") -> dict[str, int]:
+    """A pharmacist working the queue at ``rate`` decisions a second for ``duration``:
+    claim the most urgent held review, approve three in four and reject the fourth
+    with a template reason. A review that timed out or was taken first is a conflict."""
+    counts = {"approved": 0, "rejected": 0, "conflicts": 0, "errors": 0}
+    async with grpc.aio.insecure_channel(target) as channel:
+        desk = pharmacist_pb2_grpc.PharmacistServiceStub(channel)
+        end = time.monotonic() + duration
+        while (started := time.monotonic()) < end:
+            try:
+                snapshot = await desk.ListQueue(ph.ListQueueRequest(limit=1), timeout=5)
+                if snapshot.items:
+                    review_id = snapshot.items[0].review_id
+                    await desk.Claim(ph.ClaimRequest(review_id=review_id, pharmacist_id=pharmacist,
+                                                     lease_seconds=60), timeout=5)
+                    if (counts["approved"] + counts["rejected"]) % 4 == 3:
+                        await desk.Reject(ph.RejectRequest(
+                            review_id=review_id, pharmacist_id=pharmacist, reason_code="R05",
+                            reason="联合用药不适宜：华法林与NSAIDs合用增加出血风险"), timeout=5)
+                        counts["rejected"] += 1
+                    else:
+                        await desk.Approve(ph.ApproveRequest(
+                            review_id=review_id, pharmacist_id=pharmacist), timeout=5)
+                        counts["approved"] += 1
+            except grpc.aio.AioRpcError as exc:
+                conflict = exc.code() in (grpc.StatusCode.FAILED_PRECONDITION,
+                                          grpc.StatusCode.NOT_FOUND)
+                counts["conflicts" if conflict else "errors"] += 1
+            await asyncio.sleep(max(0.0, 1 / rate - (time.monotonic() - started)))
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", default="127.0.0.1:50051")
@@ -239,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--channels", type=int, default=4)
+    parser.add_argument("--desk-rate", type=float, default=0.0,
+                        help="also adjudicate held reviews, this many a second")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if not args.target.startswith(("127.", "localhost", "[::1]")):
@@ -247,8 +291,15 @@ def main(argv: list[str] | None = None) -> int:
     runner = closed_loop(args.target, args.concurrency, args.duration, source, args.channels,
                          not args.quiet) if args.mode == "closed" else \
         open_loop(args.target, args.rate, args.duration, source, args.channels, not args.quiet)
+
+    async def run() -> dict[str, Any]:
+        if not args.desk_rate:
+            return (await runner).summary()
+        result, desk = await asyncio.gather(
+            runner, pharmacist_desk(args.target, args.duration, args.desk_rate))
+        return {**result.summary(), "pharmacist_desk": desk}
     with asyncio.Runner(loop_factory=new_event_loop) as loop:
-        summary = loop.run(runner).summary()
+        summary = loop.run(run())
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0
 

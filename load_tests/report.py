@@ -29,13 +29,16 @@ from typing import Any
 import grpc
 
 from load_tests.disk_probe import probe as disk_probe
-from load_tests.loadgen import RequestSource, closed_loop, open_loop
+from load_tests.loadgen import RequestSource, closed_loop, open_loop, pharmacist_desk
 from reviewer.event_loop import new_event_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 METRIC_FAMILIES = ("reviewer_grpc_server_handling_seconds_count", "reviewer_reviews_total",
                    "reviewer_findings_total", "reviewer_queue_depth",
+                   "reviewer_adjudication_seconds_count", "reviewer_timeouts_total",
                    "reviewer_store_commit_seconds_count", "reviewer_knowledge_base_info")
+#: Decisions a second by the pharmacist desk during the service's capacity runs.
+DESK_RATE = 5.0
 
 
 def _free_port() -> int:
@@ -110,8 +113,13 @@ HANDLING = 'reviewer_grpc_server_handling_seconds_bucket{code="OK",'
 COMMIT = "reviewer_store_commit_seconds_bucket{"
 
 
-async def _capacity(target: str, duration: float) -> dict[str, Any]:
-    return (await closed_loop(target, 64, duration, RequestSource(), progress=True)).summary()
+async def _capacity(target: str, duration: float, desk_rate: float = 0.0) -> dict[str, Any]:
+    """Closed loop; with ``desk_rate``, a pharmacist adjudicates held reviews meanwhile."""
+    load = closed_loop(target, 64, duration, RequestSource(), progress=True)
+    if not desk_rate:
+        return (await load).summary()
+    result, desk = await asyncio.gather(load, pharmacist_desk(target, duration, desk_rate))
+    return {**result.summary(), "pharmacist_desk": desk}
 
 
 async def _latency(target: str, duration: float, rate: float) -> dict[str, Any]:
@@ -162,9 +170,10 @@ def start_echo() -> Running:
     return running
 
 
-def _capacity_of(label: str, server: Running, duration: float) -> dict[str, Any]:
+def _capacity_of(label: str, server: Running, duration: float,
+                 desk_rate: float = 0.0) -> dict[str, Any]:
     print(f"{label}: closed loop, 64 outstanding, {duration:g} s", file=sys.stderr)
-    return _run(_capacity(server.target, duration))
+    return _run(_capacity(server.target, duration, desk_rate))
 
 
 def _latency_of(label: str, server: Running, duration: float, rate: float) -> dict[str, Any]:
@@ -180,7 +189,8 @@ def run_round(n: int, echo: Running, duration: float, rate: float) -> dict[str, 
     reviewer = start_reviewer({})
     try:
         before = _scrape(reviewer.metrics_port)
-        result["sqlite"]["capacity"] = _capacity_of(f"round {n} reviewer", reviewer, duration)
+        result["sqlite"]["capacity"] = _capacity_of(f"round {n} reviewer", reviewer, duration,
+                                                    DESK_RATE)
         during = _scrape(reviewer.metrics_port)
         result["sqlite"]["metrics_moved"] = {name: during.get(name, 0) - before.get(name, 0)
                                              for name in METRIC_FAMILIES}
@@ -209,7 +219,8 @@ def run_postgres(duration: float) -> dict[str, Any] | None:
     with pg.running_server() as server:
         reviewer = start_reviewer({"REVIEWER_DATABASE_URL": server.new_database()})
         try:
-            return {"capacity": _capacity_of("reviewer on PostgreSQL", reviewer, duration)}
+            return {"capacity": _capacity_of("reviewer on PostgreSQL", reviewer, duration,
+                                             DESK_RATE)}
         finally:
             reviewer.stop()
 
@@ -257,6 +268,9 @@ def write_report(out: Path, duration: float, rate: float, rounds: list[dict[str,
         "  it is acknowledged.",
         "- each round runs the echo yardstick and then a fresh service on a fresh SQLite",
         "  database, back to back, so that both meet the same conditions on a shared machine.",
+        "- during the service's capacity runs a pharmacist desk adjudicates held reviews",
+        f"  ({DESK_RATE:g} a second: claim, then approve three in four, reject the fourth); held",
+        "  emergency prescriptions (3% of the mix) time out after 30 s.",
         "",
         "## Summary (median of the rounds)", "",
         f"- capacity, closed loop, 64 outstanding: **{summary['sqlite_capacity']:,.0f} "

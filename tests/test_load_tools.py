@@ -47,3 +47,20 @@ def test_open_loop_sends_on_schedule_and_counts_every_reply(server: ServerThread
     result = _run(open_loop(server.target, 100.0, 1.0, RequestSource(seed=5), channels=1,
                             progress=False)).summary()
     assert result["completed"] == 100 and result["errors"] == 0
+
+
+def test_the_pharmacist_desk_decides_held_reviews(server: ServerThread) -> None:
+    import grpc
+
+    from load_tests.loadgen import pharmacist_desk
+    from reviewer.v1 import review_pb2_grpc
+    from tests.builders import item, request
+    with grpc.insecure_channel(server.target) as channel:
+        his = review_pb2_grpc.ReviewServiceStub(channel)
+        held = [his.Review(request(item("某某神奇胶囊", 2, "粒", "tid"),
+                                   prescription_id=f"desk-{n}"), timeout=10) for n in range(4)]
+    assert all(r.verdict == pb.HOLD for r in held)
+    counts = _run(pharmacist_desk(server.target, 1.0, 20.0))
+    assert counts["errors"] == 0
+    assert counts["approved"] + counts["rejected"] >= len(held)
+    assert counts["rejected"] >= 1

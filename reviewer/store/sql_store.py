@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -94,9 +95,11 @@ class SqlStore:
         assert self._loop is not None
         ours, theirs = socket.socketpair()
         try:
+            level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
             process = subprocess.Popen(
                 [sys.executable, "-m", "reviewer.store.writer", str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                env={**os.environ, "REVIEWER_LOG_LEVEL": level})
         finally:
             theirs.close()
         transport, link = await self._loop.create_unix_connection(
