@@ -87,12 +87,12 @@ def _scrape(port: int) -> dict[str, float]:
     return totals
 
 
-def _buckets(port: int, prefix: str) -> dict[float, float]:
+def _buckets(port: int, prefix: str, labels: str = "") -> dict[float, float]:
     """Cumulative bucket counts of one histogram series, by upper bound (seconds)."""
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     buckets: dict[float, float] = {}
     for line in text.splitlines():
-        if line.startswith(prefix):
+        if line.startswith(prefix) and labels in line:
             bound = line.split('le="', 1)[1].split('"', 1)[0]
             buckets[float(bound)] = float(line.rsplit(" ", 1)[1])
     return buckets
@@ -110,6 +110,7 @@ def _bucket_quantile(before: dict[float, float], after: dict[float, float], q: f
 
 
 HANDLING = 'reviewer_grpc_server_handling_seconds_bucket{code="OK",'
+REVIEW_METHOD = 'method="Review"'
 COMMIT = "reviewer_store_commit_seconds_bucket{"
 
 
@@ -195,11 +196,11 @@ def run_round(n: int, echo: Running, duration: float, rate: float) -> dict[str, 
         result["sqlite"]["metrics_moved"] = {name: during.get(name, 0) - before.get(name, 0)
                                              for name in METRIC_FAMILIES}
         result["echo"]["latency"] = _latency_of(f"round {n} echo", echo, duration, rate)
-        handling = _buckets(reviewer.metrics_port, HANDLING)
+        handling = _buckets(reviewer.metrics_port, HANDLING, REVIEW_METHOD)
         commit = _buckets(reviewer.metrics_port, COMMIT)
         result["sqlite"]["latency"] = _latency_of(f"round {n} reviewer", reviewer, duration,
                                                   rate)
-        handled = _buckets(reviewer.metrics_port, HANDLING)
+        handled = _buckets(reviewer.metrics_port, HANDLING, REVIEW_METHOD)
         committed = _buckets(reviewer.metrics_port, COMMIT)
         result["sqlite"]["server_side"] = {
             "handling_p50": _bucket_quantile(handling, handled, 0.50),

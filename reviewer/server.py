@@ -21,7 +21,7 @@ from reviewer.engine import ReviewEngine
 from reviewer.metrics import Metrics, MetricsInterceptor
 from reviewer.pharmacist import PharmacistService
 from reviewer.service import ReviewService
-from reviewer.store import ReviewStore
+from reviewer.store import ReviewStore, StoredReview
 from reviewer.store import operations as ops
 from reviewer.store.postgres import PostgresStore
 from reviewer.store.sql_store import SqlStore
@@ -52,8 +52,10 @@ def open_store(config: Config) -> SqlStore:
 
 async def fire_timeouts(store: ReviewStore, stop: asyncio.Event, metrics: Metrics,
                         interval: float = TIMEOUT_POLL_SECONDS) -> None:
-    """Apply due timeout actions until ``stop``; safe on every replica at once."""
+    """Apply due timeout actions until ``stop``; safe on every replica at once. A full
+    batch means a backlog: the next batch goes at once, behind the reviews queued."""
     while not stop.is_set():
+        fired: list[StoredReview] = []
         try:
             fired = await store.fire_timeouts(int(time.time() * 1000))
             for review in fired:
@@ -65,6 +67,8 @@ async def fire_timeouts(store: ReviewStore, stop: asyncio.Event, metrics: Metric
                     "review_id": review.review_id, "action": review.timeout_action}})
         except Exception:
             log.exception("timeout sweep failed")
+        if len(fired) >= ops.TIMEOUT_BATCH:
+            continue
         try:
             await asyncio.wait_for(stop.wait(), interval)
         except asyncio.TimeoutError:

@@ -69,3 +69,29 @@ def test_stored_reviews_pickle_by_value() -> None:
     import pickle
     review = _review(7)
     assert pickle.loads(pickle.dumps(review)) == review
+
+
+def test_a_timeout_backlog_is_fired_in_small_batches(tmp_path: Path) -> None:
+    from reviewer.store import operations as ops
+    store = SqliteStore(tmp_path / "r.sqlite3")
+    store.migrate()
+    connection = store.backend.connect()
+    try:
+        backlog = ops.TIMEOUT_BATCH * 2 + 7
+        held = []
+        for n in range(backlog):
+            review = _review(n)
+            review.state, review.deadline_ms = ops.PENDING, 1_000 + n
+            held.append((n, "insert", (review, None)))
+        run_batch(store.backend, connection, held)
+        sizes = []
+        while True:
+            results, _ = run_batch(store.backend, connection, [(0, "fire_timeouts", (10_000,))])
+            fired = results[0][2]
+            sizes.append(len(fired))
+            if len(fired) < ops.TIMEOUT_BATCH:
+                break
+        assert sizes == [ops.TIMEOUT_BATCH, ops.TIMEOUT_BATCH, 7]
+        assert all(r.state == ops.RELEASED_UNREVIEWED for r in fired)
+    finally:
+        connection.close()
