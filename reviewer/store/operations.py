@@ -106,12 +106,22 @@ def insert(db: Db, review: StoredReview, revises: str | None) -> tuple[StoredRev
 
 
 def queue(db: Db, limit: int) -> list[StoredReview]:
-    """Open reviews, most urgent first: escalated, then emergency, then by deadline."""
-    rows = db.execute(
-        SELECT + f" WHERE state IN ({', '.join('?' for _ in OPEN_STATES)}) "
+    """Open reviews, most urgent first: escalated, then emergency, then by deadline.
+
+    The order comes from the ``reviews_queue`` index alone; only the reviews shown are
+    read in full.
+    """
+    open_states = ", ".join("?" for _ in OPEN_STATES)
+    ids = [row[0] for row in db.execute(
+        f"SELECT review_id FROM reviews WHERE state IN ({open_states}) "
         "ORDER BY CASE WHEN state = ? THEN 0 WHEN kind = ? THEN 1 ELSE 2 END, "
-        "deadline_ms, created_ms LIMIT ?", (*OPEN_STATES, ESCALATED, EMERGENCY, limit)).fetchall()
-    return [StoredReview.from_row(row) for row in rows]
+        "deadline_ms, created_ms LIMIT ?", (*OPEN_STATES, ESCALATED, EMERGENCY, limit))]
+    if not ids:
+        return []
+    rows = db.execute(SELECT + f" WHERE review_id IN ({', '.join('?' for _ in ids)}) "
+                      f"AND state IN ({open_states})", (*ids, *OPEN_STATES)).fetchall()
+    by_id = {row[0]: StoredReview.from_row(row) for row in rows}
+    return [by_id[review_id] for review_id in ids if review_id in by_id]
 
 
 def depth_by_kind(db: Db) -> dict[int, int]:
