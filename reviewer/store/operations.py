@@ -18,6 +18,9 @@ STATE_NAMES = {1: "FINAL_BY_SYSTEM", 2: "PENDING", 3: "CLAIMED", 4: "APPROVED",
                5: "REJECTED", 6: "DOUBLE_SIGNED", 7: "RELEASED_UNREVIEWED",
                8: "TIMEOUT_BLOCKED", 9: "ESCALATED", 10: "SUPERSEDED"}
 OPEN_STATES = (PENDING, CLAIMED, ESCALATED)
+#: Open reviews, with the states as literals: the partial index ``reviews_queue``
+#: (migration 0002) is only used when the query names them the same way.
+OPEN = f"state IN ({', '.join(str(state) for state in OPEN_STATES)})"
 # Verdicts (reviewer.v1.Verdict) and prescription kinds.
 PASS_WITH_NOTES, BLOCK = 2, 4
 EMERGENCY = 2
@@ -111,23 +114,20 @@ def queue(db: Db, limit: int) -> list[StoredReview]:
     The order comes from the ``reviews_queue`` index alone; only the reviews shown are
     read in full.
     """
-    open_states = ", ".join("?" for _ in OPEN_STATES)
     ids = [row[0] for row in db.execute(
-        f"SELECT review_id FROM reviews WHERE state IN ({open_states}) "
+        f"SELECT review_id FROM reviews WHERE {OPEN} "
         "ORDER BY CASE WHEN state = ? THEN 0 WHEN kind = ? THEN 1 ELSE 2 END, "
-        "deadline_ms, created_ms LIMIT ?", (*OPEN_STATES, ESCALATED, EMERGENCY, limit))]
+        "deadline_ms, created_ms LIMIT ?", (ESCALATED, EMERGENCY, limit))]
     if not ids:
         return []
     rows = db.execute(SELECT + f" WHERE review_id IN ({', '.join('?' for _ in ids)}) "
-                      f"AND state IN ({open_states})", (*ids, *OPEN_STATES)).fetchall()
+                      f"AND {OPEN}", tuple(ids)).fetchall()
     by_id = {row[0]: StoredReview.from_row(row) for row in rows}
     return [by_id[review_id] for review_id in ids if review_id in by_id]
 
 
 def depth_by_kind(db: Db) -> dict[int, int]:
-    rows = db.execute(
-        f"SELECT kind, COUNT(*) FROM reviews WHERE state IN ({', '.join('?' for _ in OPEN_STATES)}) "
-        "GROUP BY kind", OPEN_STATES).fetchall()
+    rows = db.execute(f"SELECT kind, COUNT(*) FROM reviews WHERE {OPEN} GROUP BY kind").fetchall()
     return {int(kind): int(count) for kind, count in rows}
 
 
