@@ -16,6 +16,7 @@ from typing import Any
 
 from kernels.model import Settings
 from knowledge_base.compiler import DATA_DIR
+from reviewer.store.writer import GroupCommit
 
 VERDICTS = ("PASS", "PASS_WITH_NOTES", "HOLD", "BLOCK")
 SEVERITIES = ("minor", "moderate", "major", "contraindicated")
@@ -100,6 +101,7 @@ class Config:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     timeouts: TimeoutConfig = field(default_factory=TimeoutConfig)
     reason_templates: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REASONS))
+    group_commit: GroupCommit = field(default_factory=GroupCommit)
 
     @property
     def sqlite_path(self) -> Path:
@@ -172,6 +174,8 @@ def _from_toml(raw: dict[str, Any], where: str) -> dict[str, Any]:
             values[key] = _timeouts(value, f"{where}: timeouts")
         elif key == "reason_templates":
             values[key] = {str(k): str(v) for k, v in value.items()}
+        elif key == "group_commit":
+            values[key] = _group_commit(value, f"{where}: group_commit")
         else:
             values[key] = value
     return values
@@ -214,6 +218,17 @@ def _timeouts(raw: dict[str, Any], where: str) -> TimeoutConfig:
     levels = {level: {kind: rule(v, f"{where}.levels.{level}.{kind}") for kind, v in table.items()}
               for level, table in raw.get("levels", {}).items()}
     return TimeoutConfig(kinds=kinds, levels=levels)
+
+
+def _group_commit(raw: dict[str, Any], where: str) -> GroupCommit:
+    known = {f.name for f in dataclasses.fields(GroupCommit)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    try:
+        return GroupCommit(**raw)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _check(config: Config) -> None:

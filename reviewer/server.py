@@ -46,8 +46,9 @@ def open_store(config: Config) -> SqlStore:
     if config.database_url:
         if not config.database_url.startswith(("postgresql://", "postgres://")):
             raise SystemExit("database_url: only postgresql:// URLs are supported")
-        return PostgresStore(config.database_url.replace("postgres://", "postgresql://", 1))
-    return SqliteStore(config.sqlite_path)
+        return PostgresStore(config.database_url.replace("postgres://", "postgresql://", 1),
+                             config.group_commit)
+    return SqliteStore(config.sqlite_path, config.group_commit)
 
 
 async def fire_timeouts(store: ReviewStore, stop: asyncio.Event, metrics: Metrics,

@@ -17,6 +17,7 @@ import psycopg
 from yoyo import get_backend, read_migrations
 
 from reviewer.store.sql_store import SqlStore
+from reviewer.store.writer import GroupCommit
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations") / "postgresql"
@@ -50,8 +51,8 @@ class PostgresBackend:
 class PostgresStore(SqlStore):
     """The multi-replica store."""
 
-    def __init__(self, url: str) -> None:
-        super().__init__(PostgresBackend(url))
+    def __init__(self, url: str, group_commit: GroupCommit | None = None) -> None:
+        super().__init__(PostgresBackend(url), group_commit)
         self.url = url
         self._listen: psycopg.Connection[Any] | None = None
         self._listener: threading.Thread | None = None

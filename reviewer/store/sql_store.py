@@ -23,7 +23,7 @@ from reviewer.errors import Errors
 from reviewer.store import AuditEvent, StoredReview
 from reviewer.store import operations as ops
 from reviewer.store.operations import Db
-from reviewer.store.writer import Backend, frame, split_frames
+from reviewer.store.writer import Backend, GroupCommit, frame, split_frames
 
 log = logging.getLogger(__name__)
 Work = Callable[[Db], Any]
@@ -57,8 +57,9 @@ class _WriterLink(asyncio.Protocol):
 class SqlStore:
     """Shared machinery; subclasses say how to migrate and, optionally, notify."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, group_commit: GroupCommit | None = None) -> None:
         self.backend = backend
+        self.group_commit = group_commit or GroupCommit()
         self._listeners: list[Listener] = []
         self._readers: list[Any] = []
         self._readers_lock = threading.Lock()
@@ -104,7 +105,7 @@ class SqlStore:
             theirs.close()
         transport, link = await self._loop.create_unix_connection(
             lambda: _WriterLink(self), sock=ours)
-        transport.write(frame(self.backend))
+        transport.write(frame((self.backend, self.group_commit)))
         status, message = await link.ready
         if status != "ready":
             transport.close()

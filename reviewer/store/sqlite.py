@@ -12,6 +12,7 @@ from pathlib import Path
 from yoyo import get_backend, read_migrations
 
 from reviewer.store.sql_store import SqlStore
+from reviewer.store.writer import GroupCommit
 
 MIGRATIONS = Path(__file__).with_name("migrations") / "sqlite"
 
@@ -53,8 +54,8 @@ class SqliteBackend:
 class SqliteStore(SqlStore):
     """The default store."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(SqliteBackend(Path(path)))
+    def __init__(self, path: Path, group_commit: GroupCommit | None = None) -> None:
+        super().__init__(SqliteBackend(Path(path)), group_commit)
         self.path = Path(path)
 
     def migrate(self) -> None:

@@ -10,7 +10,7 @@ It exits when the server closes its end of the socket, after answering what it h
 received, and so also when the server is killed.
 
 Frames are a 4-byte big-endian length and a pickle. The first frame to the writer is
-the backend; it answers ``("ready", None)`` or ``("failed", message)``. Each later
+``(backend, group_commit)``; it answers ``("ready", None)`` or ``("failed", message)``. Each later
 frame to it is a list of ``(seq, operation, args)``; each answer is
 ``(results, changed_review_ids, commit_seconds, batch_size)`` with ``results`` a list
 of ``(seq, ok, value)``.
@@ -26,6 +26,7 @@ import struct
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reviewer.errors import Errors, ReviewError
@@ -35,17 +36,38 @@ from reviewer.store.operations import Db
 log = logging.getLogger(__name__)
 HEADER = struct.Struct(">I")
 MAX_BATCH = 512
-#: Above this many writes a second, wait this long for more before committing.
-GATHER_ABOVE_PER_SECOND = 1500.0
-GATHER_SECONDS = 0.004
 RATE_WINDOW_SECONDS = 0.1
-#: How often the writer checkpoints, between batches.
-CHECKPOINT_SECONDS = 0.25
+#: A checkpoint this slow is logged: every write waits behind it.
+SLOW_CHECKPOINT_SECONDS = 0.02
 #: The operations a batch may run: every write the store offers, nothing else.
 WRITE_OPERATIONS = frozenset({"insert", "claim", "release_claim", "decide", "annotate",
                               "double_sign", "fire_timeouts"})
 Operation = tuple[int, str, tuple[Any, ...]]
 Result = tuple[int, bool, Any]
+
+
+@dataclass(frozen=True)
+class GroupCommit:
+    """How the writer groups commits (the ``[group_commit]`` table of the configuration).
+
+    Above ``gather_above_per_second`` writes a second it waits ``gather_ms`` for more
+    before committing: a commit's fsync costs the same CPU for one review as for ten, so
+    at high rates fewer, larger groups leave the server more CPU; at low rates it commits
+    at once. It checkpoints SQLite's WAL every ``checkpoint_ms`` while writes come.
+    """
+
+    gather_above_per_second: float = 1500.0
+    gather_ms: float = 4.0
+    checkpoint_ms: float = 250.0
+
+    def __post_init__(self) -> None:
+        for name in ("gather_above_per_second", "gather_ms", "checkpoint_ms"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"group_commit.{name}: expected a number >= 0, got {value!r}")
+        if self.gather_ms > 50:
+            raise ValueError(f"group_commit.gather_ms: at most 50 (every review under load "
+                             f"waits for it), got {self.gather_ms!r}")
 
 
 class Backend(Protocol):
@@ -173,6 +195,7 @@ class Writer:
         self.sock = sock
         self.inbox = Inbox(sock)
         self.backend: Backend | None = None
+        self.tuning = GroupCommit()
         self.connection: Any = None
         self.rate = 0.0
         self.window_start = self.last_checkpoint = time.perf_counter()
@@ -198,7 +221,7 @@ class Writer:
             frames = self.inbox.receive(None)
         if not frames:
             return False
-        self.backend = frames[0]
+        self.backend, self.tuning = frames[0]
         try:
             self.connection = self.backend.connect()
         except Exception as exc:
@@ -210,14 +233,14 @@ class Writer:
         return True
 
     def _gather(self) -> list[Operation]:
-        """What has arrived; while writes come faster than ``GATHER_ABOVE_PER_SECOND``,
-        also what arrives in the next ``GATHER_SECONDS``. A commit's fsync costs the same
-        CPU for one review as for ten: at low rates latency matters more, at high rates
-        that CPU is what the server runs short of. (PostgreSQL's ``commit_delay`` makes
-        the same trade.)"""
+        """What has arrived; while writes come faster than ``gather_above_per_second``,
+        also what arrives in the next ``gather_ms`` (see ``GroupCommit``; PostgreSQL's
+        ``commit_delay`` makes the same trade)."""
         operations = [op for payload in self.inbox.receive(None) for op in payload]
-        if self.rate >= GATHER_ABOVE_PER_SECOND and len(operations) < MAX_BATCH:
-            time.sleep(GATHER_SECONDS)
+        tuning = self.tuning
+        if (tuning.gather_ms and self.rate >= tuning.gather_above_per_second
+                and len(operations) < MAX_BATCH):
+            time.sleep(tuning.gather_ms / 1000)
             operations += [op for payload in self.inbox.receive(0) for op in payload]
         self._count(len(operations))
         return operations
@@ -231,17 +254,20 @@ class Writer:
             self.window_start, self.window_writes = now, 0
 
     def _checkpoint_when_due(self) -> None:
-        """Checkpoint every ``CHECKPOINT_SECONDS`` while writes come: small and often
-        keeps each pause short."""
+        """Checkpoint every ``checkpoint_ms`` while writes come: small and often keeps
+        each pause short."""
         assert self.backend is not None
         now = time.perf_counter()
-        if now - self.last_checkpoint < CHECKPOINT_SECONDS:
+        if now - self.last_checkpoint < self.tuning.checkpoint_ms / 1000:
             return
         self.last_checkpoint = now
         try:
             self.backend.checkpoint(self.connection)
         except Exception:
             log.exception("checkpoint failed")
+        took = time.perf_counter() - now
+        if took >= SLOW_CHECKPOINT_SECONDS:
+            log.warning("WAL checkpoint took %.0f ms; writes waited behind it", took * 1000)
 
     def _answer(self, operations: list[Operation]) -> None:
         assert self.backend is not None

@@ -33,12 +33,25 @@ def test_file_then_environment_then_flags(tmp_path: Path) -> None:
     ('[timeouts.kinds.emergency]\nseconds = 30\naction = "ignore"',
      "timeouts.kinds.emergency.action"),
     ('listen = "nowhere"', "listen"),
+    ('[group_commit]\ngather_ms = 500', "group_commit.gather_ms"),
+    ('[group_commit]\ncheckpoint_ms = -1', "group_commit.checkpoint_ms"),
+    ('[group_commit]\ngather_above = 10', "group_commit: unknown key"),
 ])
 def test_bad_values_name_their_key(tmp_path: Path, text: str, key: str) -> None:
     path = tmp_path / "reviewer.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=key.replace(".", r"\.").replace("(", r"\(")):
         load_config(path, env={})
+
+
+def test_group_commit_tuning_reaches_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "reviewer.toml"
+    path.write_text('[group_commit]\ngather_above_per_second = 800\ngather_ms = 2\n',
+                    encoding="utf-8")
+    config = load_config(path, env={})
+    assert config.group_commit.gather_above_per_second == 800
+    assert config.group_commit.gather_ms == 2
+    assert config.group_commit.checkpoint_ms == 250.0
 
 
 def test_policy_overrides_merge_with_the_shipped_defaults(tmp_path: Path) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
+
 from reviewer.errors import ReviewError
 from reviewer.store import StoredReview
 from reviewer.store import writer as writer_module
-from reviewer.store.sqlite import SqliteStore
-from reviewer.store.writer import RATE_WINDOW_SECONDS, Writer, frame, run_batch, split_frames
+from reviewer.store.sqlite import SqliteBackend, SqliteStore
+from reviewer.store.writer import (
+    RATE_WINDOW_SECONDS, GroupCommit, Writer, frame, run_batch, split_frames)
 
 
 def _review(n: int) -> StoredReview:
@@ -46,23 +49,37 @@ def test_a_domain_error_does_not_sink_its_batch(tmp_path: Path) -> None:
         connection.close()
 
 
-def test_gathering_starts_only_above_the_rate(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_gathering_starts_only_above_the_rate(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ours, theirs = socket.socketpair()
+    tuning = GroupCommit(gather_above_per_second=900, gather_ms=3)
     try:
         writer = Writer(theirs)
+        ours.sendall(frame((SqliteBackend(tmp_path / "r.sqlite3"), tuning)))
+        assert writer._connect() and writer.tuning == tuning  # the configured tuning
         writer.window_start -= RATE_WINDOW_SECONDS
-        writer._count(int(writer_module.GATHER_ABOVE_PER_SECOND * RATE_WINDOW_SECONDS * 0.5))
-        assert writer.rate < writer_module.GATHER_ABOVE_PER_SECOND
+        writer._count(int(900 * RATE_WINDOW_SECONDS * 0.5))
+        assert writer.rate < 900
         slept: list[float] = []
         monkeypatch.setattr(writer_module.time, "sleep", slept.append)
         ours.sendall(frame([(1, "insert", (_review(1), None))]))
         assert len(writer._gather()) == 1 and slept == []
-        writer.rate = writer_module.GATHER_ABOVE_PER_SECOND * 2
+        writer.rate = 900 * 2
         ours.sendall(frame([(2, "insert", (_review(2), None))]))
-        assert len(writer._gather()) == 1 and slept == [writer_module.GATHER_SECONDS]
+        assert len(writer._gather()) == 1 and slept == [0.003]
     finally:
+        if writer.connection is not None:
+            writer.connection.close()
         ours.close()
         theirs.close()
+
+
+def test_group_commit_rejects_values_it_cannot_use() -> None:
+    with pytest.raises(ValueError, match="gather_ms"):
+        GroupCommit(gather_ms=60)
+    with pytest.raises(ValueError, match="checkpoint_ms"):
+        GroupCommit(checkpoint_ms=-1)
+    with pytest.raises(ValueError, match="gather_above_per_second"):
+        GroupCommit(gather_above_per_second="fast")  # type: ignore[arg-type]
 
 
 def test_stored_reviews_pickle_by_value() -> None:
