@@ -4,7 +4,7 @@
 
 Starts each server as its own process on loopback and drives it with ``loadgen`` from
 this process. The echo yardstick and the service on SQLite take turns, round after
-round (a fresh service and database each round), so that both meet the same
+round (each service run on a fresh service and database), so that both meet the same
 conditions on a shared machine; every round is reported, and the median across rounds.
 It scrapes ``/metrics`` while the service is under load, probes the disk, and writes a
 Markdown report headed by the machine, Python and package versions.
@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,6 +111,36 @@ def _bucket_quantile(before: dict[float, float], after: dict[float, float], q: f
     return "n/a"
 
 
+def _over(before: dict[float, float], after: dict[float, float], seconds: float) -> int:
+    """How many observations between two scrapes were above the bound ``seconds``."""
+    def moved(bound: float) -> float:
+        return after.get(bound, 0.0) - before.get(bound, 0.0)
+    return int(moved(float("inf")) - moved(seconds))
+
+
+@contextmanager
+def cpu_steal() -> Iterator[Callable[[], float | None]]:
+    """Yields a function giving the share of CPU time the hypervisor took for other
+    tenants (``steal`` in ``/proc/stat``) during the block; ``None`` off Linux."""
+    def read() -> list[int] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as stat:
+                return [int(v) for v in stat.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+    first, last = read(), None
+
+    def share() -> float | None:
+        if first is None or last is None or len(first) < 8:
+            return None
+        delta = [b - a for a, b in zip(first, last)]
+        return round(delta[7] / max(sum(delta[:8]), 1), 4)
+    try:
+        yield share
+    finally:
+        last = read()
+
+
 HANDLING = 'reviewer_grpc_server_handling_seconds_bucket{code="OK",'
 REVIEW_METHOD = 'method="Review"'
 COMMIT = "reviewer_store_commit_seconds_bucket{"
@@ -183,8 +215,9 @@ def _latency_of(label: str, server: Running, duration: float, rate: float) -> di
 
 
 def run_round(n: int, echo: Running, duration: float, rate: float) -> dict[str, Any]:
-    """Echo and service in turns: capacity, then latency; the service's metrics read
-    around its runs."""
+    """Echo and service in turns: capacity, then latency, each service run on a fresh
+    service and database (held reviews left by the capacity run would otherwise time
+    out in the middle of the latency run); the service's metrics read around its runs."""
     result: dict[str, Any] = {"echo": {}, "sqlite": {}}
     result["echo"]["capacity"] = _capacity_of(f"round {n} echo", echo, duration)
     reviewer = start_reviewer({})
@@ -195,18 +228,28 @@ def run_round(n: int, echo: Running, duration: float, rate: float) -> dict[str, 
         during = _scrape(reviewer.metrics_port)
         result["sqlite"]["metrics_moved"] = {name: during.get(name, 0) - before.get(name, 0)
                                              for name in METRIC_FAMILIES}
+    finally:
+        reviewer.stop()
+    with cpu_steal() as steal:
         result["echo"]["latency"] = _latency_of(f"round {n} echo", echo, duration, rate)
+    result["echo"]["latency"]["cpu_steal"] = steal()
+    reviewer = start_reviewer({})
+    try:
         handling = _buckets(reviewer.metrics_port, HANDLING, REVIEW_METHOD)
         commit = _buckets(reviewer.metrics_port, COMMIT)
-        result["sqlite"]["latency"] = _latency_of(f"round {n} reviewer", reviewer, duration,
-                                                  rate)
+        with cpu_steal() as steal:
+            result["sqlite"]["latency"] = _latency_of(f"round {n} reviewer", reviewer,
+                                                      duration, rate)
+        result["sqlite"]["latency"]["cpu_steal"] = steal()
         handled = _buckets(reviewer.metrics_port, HANDLING, REVIEW_METHOD)
         committed = _buckets(reviewer.metrics_port, COMMIT)
         result["sqlite"]["server_side"] = {
             "handling_p50": _bucket_quantile(handling, handled, 0.50),
             "handling_p99": _bucket_quantile(handling, handled, 0.99),
             "commit_p50": _bucket_quantile(commit, committed, 0.50),
-            "commit_p99": _bucket_quantile(commit, committed, 0.99)}
+            "commit_p99": _bucket_quantile(commit, committed, 0.99),
+            "commits_over_10ms": _over(commit, committed, 0.010),
+            "slowest_commit": _bucket_quantile(commit, committed, 1.0)}
     finally:
         reviewer.stop()
     return result
@@ -242,6 +285,10 @@ def _latency_row(name: str, rate: float, s: dict[str, Any]) -> str:
             f"{s['over_10ms']} in {s['slow_episodes']} | {s['errors']} |")
 
 
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{share:.1%}"
+
+
 def summarise(rounds: list[dict[str, Any]]) -> dict[str, float]:
     """Medians across rounds; the ratio is taken within each round, then the median."""
     def median(server: str, run: str, key: str) -> float:
@@ -267,8 +314,9 @@ def write_report(out: Path, duration: float, rate: float, rounds: list[dict[str,
         "- client and servers on the same machine, loopback; every review is durably stored",
         "  (group commit, SQLite synchronous=FULL / PostgreSQL synchronous_commit=on) before",
         "  it is acknowledged.",
-        "- each round runs the echo yardstick and then a fresh service on a fresh SQLite",
-        "  database, back to back, so that both meet the same conditions on a shared machine.",
+        "- each round runs the echo yardstick and then the service, back to back, so that",
+        "  both meet the same conditions on a shared machine; each of the service's runs",
+        "  starts a fresh service on a fresh SQLite database.",
         "- during the service's capacity runs a pharmacist desk adjudicates held reviews",
         f"  ({DESK_RATE:g} a second: claim, then approve three in four, reject the fourth); held",
         "  emergency prescriptions (3% of the mix) time out after 30 s.",
@@ -307,7 +355,13 @@ def write_report(out: Path, duration: float, rate: float, rounds: list[dict[str,
         side = r["sqlite"]["server_side"]
         lines.append(f"- round {n}: review handling p50 {side['handling_p50']}, p99 "
                      f"{side['handling_p99']}; group commit p50 {side['commit_p50']}, p99 "
-                     f"{side['commit_p99']}")
+                     f"{side['commit_p99']}; {side['commits_over_10ms']} commits over 10 ms, "
+                     f"the slowest {side['slowest_commit']}; CPU stolen by other tenants "
+                     f"{_percent(r['sqlite']['latency'].get('cpu_steal'))} (echo's run: "
+                     f"{_percent(r['echo']['latency'].get('cpu_steal'))})")
+    lines += ["", "A commit that waits on a stalled flush holds back every review in its "
+              "group, and the reviews that arrive behind it, so a few slow commits make many "
+              "slow reviews."]
     lines += ["", "## The disk under the store", "",
               f"`python -m load_tests.disk_probe`, run before the rounds in the same "
               f"filesystem: {disk['flushes']:,} fdatasync calls of 8 KiB over "

@@ -64,3 +64,43 @@ def test_the_pharmacist_desk_decides_held_reviews(server: ServerThread) -> None:
     assert counts["errors"] == 0
     assert counts["approved"] + counts["rejected"] >= len(held)
     assert counts["rejected"] >= 1
+
+
+def test_the_report_runs_end_to_end_and_says_what_it_measured(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+    out = tmp_path / "REPORT.md"
+    subprocess.run([sys.executable, "-m", "load_tests.report", "--duration", "2",
+                    "--rounds", "1", "--open-rate", "200", "--no-postgres", "--out", str(out)],
+                   check=True, capture_output=True, timeout=300)
+    text = out.read_text(encoding="utf-8")
+    for heading in ("## Summary (median of the rounds)", "## Capacity", "## Latency",
+                    "## The disk under the store", "## Metric families"):
+        assert heading in text
+    raw = json.loads(text.split("```json\n", 1)[1].split("\n```", 1)[0])
+    round_1 = raw["rounds"][0]
+    assert round_1["sqlite"]["capacity"]["completed"] > 0
+    assert round_1["sqlite"]["capacity"]["errors"] == 0
+    assert round_1["sqlite"]["latency"]["completed"] == 400  # 200/s for 2 s, every one
+    side = round_1["sqlite"]["server_side"]
+    assert side["commits_over_10ms"] >= 0 and side["slowest_commit"].startswith(("<=", ">"))
+    assert round_1["sqlite"]["metrics_moved"]["reviewer_reviews_total"] > 0
+
+
+def test_bucket_arithmetic_between_two_scrapes() -> None:
+    from load_tests.report import _bucket_quantile, _over
+    inf = float("inf")
+    before = {0.005: 10.0, 0.01: 10.0, 0.1: 10.0, inf: 10.0}
+    after = {0.005: 100.0, 0.01: 105.0, 0.1: 109.0, inf: 110.0}
+    assert _over(before, after, 0.01) == 5
+    assert _bucket_quantile(before, after, 0.5) == "<= 5 ms"
+    assert _bucket_quantile(before, after, 1.0) == "> 10 s"
+
+
+def test_cpu_steal_is_a_share_or_unknown() -> None:
+    from load_tests.report import cpu_steal
+    with cpu_steal() as steal:
+        sum(range(100_000))
+    share = steal()
+    assert share is None or 0.0 <= share <= 1.0
