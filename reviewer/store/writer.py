@@ -10,8 +10,8 @@ It exits when the server closes its end of the socket, after answering what it h
 received, and so also when the server is killed.
 
 Frames are a 4-byte big-endian length and a pickle. The first frame to the writer is
-``(backend, group_commit)``; it answers ``("ready", None)`` or ``("failed", message)``. Each later
-frame to it is a list of ``(seq, operation, args)``; each answer is
+``(backend, group_commit)``; it answers ``("ready", None)`` or ``("failed", message)``.
+Each later frame to it is a list of ``(seq, operation, args)``; each answer is
 ``(results, changed_review_ids, commit_seconds, batch_size)`` with ``results`` a list
 of ``(seq, ok, value)``.
 """
