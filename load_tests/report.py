@@ -228,6 +228,8 @@ def run_round(n: int, echo: Running, duration: float, rate: float) -> dict[str, 
         during = _scrape(reviewer.metrics_port)
         result["sqlite"]["metrics_moved"] = {name: during.get(name, 0) - before.get(name, 0)
                                              for name in METRIC_FAMILIES}
+        result["sqlite"]["metrics_after"] = {name: during.get(name, 0)
+                                             for name in METRIC_FAMILIES}
     finally:
         reviewer.stop()
     with cpu_steal() as steal:
@@ -372,8 +374,12 @@ def write_report(out: Path, duration: float, rate: float, rounds: list[dict[str,
               "waits for one flush, shared by its group, so a review that arrives during "
               "a stalled flush waits for it.", "",
               "## Metric families scraped from /metrics during the first SQLite capacity run",
-              "", "| family | change |", "|---|---|"]
-    lines += [f"| {k} | {v:,.0f} |" for k, v in rounds[0]["sqlite"]["metrics_moved"].items()]
+              "", "| family | change | after the run |", "|---|---|---|"]
+    after = rounds[0]["sqlite"].get("metrics_after", {})
+    lines += [f"| {k} | {v:,.0f} | {after.get(k, 0):,.0f} |"
+              for k, v in rounds[0]["sqlite"]["metrics_moved"].items()]
+    lines += ["", "`reviewer_knowledge_base_info` is an info metric: 1, labelled with the "
+              "version in use. It changes only when a reload brings a new version."]
     lines += ["", "Raw results:", "", "```json",
               json.dumps({"rounds": rounds, "postgres": postgres, "disk": disk,
                           "summary": summary}, ensure_ascii=False, indent=2), "```", ""]

@@ -86,6 +86,7 @@ def test_the_report_runs_end_to_end_and_says_what_it_measured(tmp_path) -> None:
     side = round_1["sqlite"]["server_side"]
     assert side["commits_over_10ms"] >= 0 and side["slowest_commit"].startswith(("<=", ">"))
     assert round_1["sqlite"]["metrics_moved"]["reviewer_reviews_total"] > 0
+    assert round_1["sqlite"]["metrics_after"]["reviewer_knowledge_base_info"] == 1
 
 
 def test_bucket_arithmetic_between_two_scrapes() -> None:
