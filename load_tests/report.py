@@ -210,8 +210,11 @@ def _capacity_of(label: str, server: Running, duration: float,
 
 
 def _latency_of(label: str, server: Running, duration: float, rate: float) -> dict[str, Any]:
+    """The open-loop run's summary, with the CPU share other tenants took meanwhile."""
     print(f"{label}: open loop, {rate:g}/s, {duration:g} s", file=sys.stderr)
-    return _run(_latency(server.target, duration, rate))
+    with cpu_steal() as steal:
+        summary = _run(_latency(server.target, duration, rate))
+    return {**summary, "cpu_steal": steal()}
 
 
 def run_round(n: int, echo: Running, duration: float, rate: float) -> dict[str, Any]:
@@ -232,17 +235,13 @@ def run_round(n: int, echo: Running, duration: float, rate: float) -> dict[str, 
                                              for name in METRIC_FAMILIES}
     finally:
         reviewer.stop()
-    with cpu_steal() as steal:
-        result["echo"]["latency"] = _latency_of(f"round {n} echo", echo, duration, rate)
-    result["echo"]["latency"]["cpu_steal"] = steal()
+    result["echo"]["latency"] = _latency_of(f"round {n} echo", echo, duration, rate)
     reviewer = start_reviewer({})
     try:
         handling = _buckets(reviewer.metrics_port, HANDLING, REVIEW_METHOD)
         commit = _buckets(reviewer.metrics_port, COMMIT)
-        with cpu_steal() as steal:
-            result["sqlite"]["latency"] = _latency_of(f"round {n} reviewer", reviewer,
-                                                      duration, rate)
-        result["sqlite"]["latency"]["cpu_steal"] = steal()
+        result["sqlite"]["latency"] = _latency_of(f"round {n} reviewer", reviewer,
+                                                  duration, rate)
         handled = _buckets(reviewer.metrics_port, HANDLING, REVIEW_METHOD)
         committed = _buckets(reviewer.metrics_port, COMMIT)
         result["sqlite"]["server_side"] = {

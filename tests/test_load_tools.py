@@ -83,6 +83,8 @@ def test_the_report_runs_end_to_end_and_says_what_it_measured(tmp_path) -> None:
     assert round_1["sqlite"]["capacity"]["completed"] > 0
     assert round_1["sqlite"]["capacity"]["errors"] == 0
     assert round_1["sqlite"]["latency"]["completed"] == 400  # 200/s for 2 s, every one
+    steal = round_1["sqlite"]["latency"]["cpu_steal"]
+    assert steal is None or 0.0 <= steal <= 1.0
     side = round_1["sqlite"]["server_side"]
     assert side["commits_over_10ms"] >= 0 and side["slowest_commit"].startswith(("<=", ">"))
     assert round_1["sqlite"]["metrics_moved"]["reviewer_reviews_total"] > 0
